@@ -1,0 +1,28 @@
+"""Helpers shared by the benchmark scripts."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+CORPUS = Path(os.environ.get("NEWSFLOW_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+
+
+def corpus_path(relative: str) -> Path:
+    """Path of a corpus file; exits with a clear message when the corpus is absent."""
+    path = CORPUS / relative
+    if not path.exists():
+        sys.exit(f"corpus file not found: {path} (set NEWSFLOW_CORPUS to the corpus folder)")
+    return path
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """Records of a gzipped JSON Lines file."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
