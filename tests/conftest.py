@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
+# Prefect reads these at import: a project-local home, no telemetry, time for the temporary server.
+os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "tasks,warehouse")
+
 # The shared corpus lives beside the project folder; a user's fresh clone has none.
-CORPUS = Path(os.environ.get("NEWSFLOW_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+CORPUS = Path(os.environ.get("NEWSFLOW_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +26,24 @@ def corpus_dir() -> Path:
     if not (CORPUS / "README.md").is_file():
         pytest.skip(f"shared corpus not found at {CORPUS} (set NEWSFLOW_CORPUS to its folder)")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect API for the whole session (it takes seconds to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def fast_fetch_env() -> Iterator[None]:
+    """Fetch settings for the local test site: no politeness delay, 127.0.0.1 allowed, short timeouts."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEWSFLOW_HOST_DELAY", "0")
+        mp.setenv("NEWSFLOW_HOST_CONCURRENCY", "4")
+        mp.setenv("NEWSFLOW_TIMEOUT", "1.5")
+        mp.setenv("NEWSFLOW_ALLOWED_NETWORKS", "127.0.0.1/32")
+        mp.setenv("NEWSFLOW_EXTRACT_WORKERS", "2")
+        yield

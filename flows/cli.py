@@ -1,0 +1,153 @@
+"""The `newsflow` command: parses arguments, sets up Prefect's environment, prints results."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_NOTHING = 0, 1, 2, 3
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, no traceback."""
+
+    def __init__(self, message: str, code: int = EXIT_CONFIG) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def prefect_env(data_dir: Path) -> None:
+    """Quiet, local-first Prefect defaults; anything the user exported wins."""
+    os.environ.setdefault("PREFECT_HOME", str((data_dir / ".prefect").resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "tasks,warehouse")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+def check_data_dir(path: Path) -> Path:
+    """The data directory, created if needed; a clear error when it cannot be used."""
+    if path.exists() and not path.is_dir():
+        raise UserError(f"--data-dir {path} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".newsflow-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"--data-dir {path} is not writable: {exc.strerror or exc}") from exc
+    return path
+
+
+def settings_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Settings with the command line's options applied over the environment."""
+    from pydantic import ValidationError
+
+    from flows.settings import Settings
+
+    overrides = {k: getattr(args, k, None) for k in ("data_dir", "sources", "max_per_source")}
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise UserError(f"bad setting NEWSFLOW_{str(first['loc'][0]).upper()}: {first['msg']}") from exc
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Run one ingestion now."""
+    from tasks.sources import SourcesError, load_sources
+
+    settings = settings_from(args)
+    check_data_dir(settings.data_dir)
+    try:
+        sources = load_sources(Path(settings.sources))
+    except SourcesError as exc:
+        raise UserError(str(exc)) from exc
+    prefect_env(settings.data_dir)
+    from flows.ingest import ingest
+    from flows.output import print_summary
+
+    print(f"newsflow: ingesting {len(sources)} sources into {settings.data_dir}/", file=sys.stderr)
+    summary = ingest(sources_file=str(settings.sources), data_dir=str(settings.data_dir),
+                     max_per_source=settings.max_per_source)
+    print_summary(summary)
+    if summary.nothing_fetched:
+        first = next((e for r in summary.sources for e in r.errors), "no answer from any source")
+        raise UserError(f"nothing could be fetched (no network?): {first}", EXIT_NOTHING)
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Extract articles from HTML or WARC files to JSON lines."""
+    from flows.output import extract_files
+
+    return extract_files([Path(p) for p in args.files], url=args.url)
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    """Tag JSON lines with countries and topics."""
+    from flows.output import tag_stream
+
+    if args.file in (None, "-"):
+        return tag_stream(sys.stdin, sys.stdout)
+    try:
+        with open(args.file, encoding="utf-8") as fh:
+            return tag_stream(fh, sys.stdout)
+    except OSError as exc:
+        raise UserError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="newsflow", description="News coverage pipeline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--data-dir", type=Path, help="data directory (default ./data or NEWSFLOW_DATA_DIR)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ingest", cmd_ingest, "run one ingestion now")
+    p.add_argument("--sources", type=Path, help="outlets TOML file (default: the bundled list)")
+    p.add_argument("--max-per-source", type=int, help="new pages fetched per source and run")
+    p = add("extract", cmd_extract, "extract articles from HTML (optionally .gz) or WARC files")
+    p.add_argument("files", nargs="+", help="HTML, HTML.gz, WARC or WARC.gz files")
+    p.add_argument("--url", help="the page URL, for HTML files")
+    p = add("tag", cmd_tag, 'tag JSON lines {"id","title","text"} with countries and topics')
+    p.add_argument("file", nargs="?", help="JSON lines file, or - for standard input (default)")
+    for register in _extensions():
+        register(sub, add)
+    return parser
+
+
+def _extensions() -> list[Callable]:
+    """Subcommands defined in other modules (sql, report, serve, ...)."""
+    registered = []
+    for module in ("flows.cli_warehouse", "flows.cli_schedule"):
+        try:
+            registered.append(__import__(module, fromlist=["register"]).register)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return registered
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `newsflow` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UserError as exc:
+        print(f"newsflow: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("newsflow: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The ingest flow: outlets to articles in the lake and the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow
+from prefect.futures import PrefectFuture, as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.settings import Settings
+from tasks import stages
+from tasks.fetch import FetchConfig
+from tasks.harvest import SourceReport
+from tasks.run import RunConfig, RunSummary, close_shared, new_run
+from tasks.sources import Source, load_sources
+
+
+def run_config(settings: Settings) -> RunConfig:
+    """Stage configuration from the settings."""
+    networks = tuple(n.strip() for n in settings.allowed_networks.split(",") if n.strip())
+    fetch = FetchConfig(
+        user_agent=settings.user_agent, read_timeout=settings.timeout, max_bytes=settings.max_bytes,
+        host_delay=settings.host_delay, host_concurrency=settings.host_concurrency,
+        allow_private=settings.allow_private_hosts, allowed_networks=networks,
+        robots=settings.respect_robots,
+    )
+    return RunConfig(data_dir=settings.data_dir, fetch=fetch, max_per_source=settings.max_per_source,
+                     extract_workers=settings.extract_workers, lock_wait=settings.lock_wait)
+
+
+def _report(future: PrefectFuture, source: Source) -> SourceReport:
+    """A source's report even when its task crashed."""
+    result = future.result(raise_on_failure=False)
+    if isinstance(result, SourceReport):
+        return result
+    if isinstance(result, tuple):
+        return result[1]
+    return SourceReport(source.id, errors=[f"task crashed: {result!r}"])
+
+
+def _found(future: PrefectFuture, source: Source) -> tuple:
+    result = future.result(raise_on_failure=False)
+    return result if isinstance(result, tuple) else ([], _report(future, source))
+
+
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=True)
+def ingest(sources_file: str | None = None, data_dir: str | None = None,
+           max_per_source: int | None = None) -> RunSummary:
+    """One ingestion run: discover, fetch, extract and tag per source, then publish and load."""
+    overrides = {"sources": sources_file, "data_dir": data_dir, "max_per_source": max_per_source}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    sources = load_sources(Path(settings.sources))
+    config, ctx = run_config(settings), new_run(settings.data_dir)
+    stages.catch_up(config)
+    try:
+        discovering = {stages.discover.submit(s, config, ctx): s for s in sources}
+        harvesting = [(stages.harvest.submit(discovering[f], _found(f, discovering[f]), config, ctx),
+                       discovering[f]) for f in as_completed(list(discovering))]
+        reports = [_report(f, s) for f, s in harvesting]
+    finally:
+        close_shared()
+    summary = stages.finish(sources, reports, config, ctx)
+    stages.publish_summary(summary, config)
+    return summary

@@ -1,0 +1,116 @@
+"""What the CLI prints: run summaries, extracted articles, tagged lines."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from tasks.run import RunSummary
+from tasks.summary import COLUMNS, summary_rows
+
+def print_summary(summary: RunSummary) -> None:
+    """A one-screen summary of a run on standard error (stdout stays clean for pipes)."""
+    console = Console(stderr=True)
+    table = Table(title=f"newsflow run {summary.run_id}", title_justify="left")
+    for col in COLUMNS[:-2]:
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for report, row in zip(summary.sources, summary_rows(summary), strict=True):
+        style = "red" if report.failed or report.feeds_failed else None
+        table.add_row(*(str(row[c]) for c in COLUMNS[:-2]), style=style)
+    console.print(table)
+    seconds = (summary.finished_at - summary.started_at).total_seconds()
+    console.print(f"{summary.total('new')} new articles from {len(summary.sources)} sources in {seconds:.0f} s; "
+                  f"lake rows: {summary.lake_rows or 'none'}")
+    for r in summary.sources:
+        for err in r.errors[:2]:
+            console.print(f"  [yellow]{r.source_id}[/]: {err}", highlight=False)
+    if summary.load_error:
+        console.print(f"[yellow]warehouse not updated:[/] {summary.load_error}")
+    elif summary.loaded and summary.loaded.quarantined:
+        console.print(f"[yellow]quarantined lake files:[/] {', '.join(summary.loaded.quarantined)}")
+
+
+def _is_warc(path: Path) -> bool:
+    """WARC files by name, or by their first record when gzipped."""
+    name = path.name.lower()
+    if ".warc" in name or name.endswith(".arc.gz"):
+        return True
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+        if head != b"\x1f\x8b":
+            return head + fh.read(3) == b"WARC/"
+    with gzip.open(path, "rb") as gz:
+        try:
+            return gz.read(5) == b"WARC/"
+        except OSError:
+            return False
+
+
+def _html_pages(path: Path, url: str | None) -> Iterator[tuple[str | None, bytes, str | None]]:
+    """(url, body, content type) of one HTML file, gzipped or not."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        yield url, fh.read(), None
+
+
+def _warc_pages(path: Path) -> Iterator[tuple[str | None, bytes, str | None]]:
+    from tasks.archive import iter_warc
+
+    for page in iter_warc(path):
+        yield page.url, page.body, page.content_type
+
+
+def extract_files(paths: list[Path], url: str | None = None) -> int:
+    """Print one JSON article per line for every article found in the files."""
+    from tasks.process import process_page
+
+    found = skipped = errors = 0
+    for path in paths:
+        try:
+            pages = _warc_pages(path) if _is_warc(path) else _html_pages(path, url)
+            for page_url, body, ctype in pages:
+                result = process_page(body, ctype, page_url or "")
+                if result.article is None:
+                    skipped += 1
+                    print(f"newsflow: {path}: {page_url or 'page'}: skipped: {result.skip_reason}", file=sys.stderr)
+                    continue
+                found += 1
+                print(json.dumps({**result.article, "countries": result.countries, "topics": result.topics},
+                                 ensure_ascii=False))
+        except (OSError, EOFError) as exc:
+            errors += 1
+            print(f"newsflow: {path}: cannot read: {exc}", file=sys.stderr)
+    print(f"newsflow: {found} articles, {skipped} skipped, {errors} unreadable files", file=sys.stderr)
+    return 1 if errors and not found else 0
+
+
+def tag_stream(lines: IO[str], out: IO[str]) -> int:
+    """Tag JSON lines one at a time, in input order, without reading the whole input first."""
+    from tasks.countries import tag_countries
+    from tasks.topics import tag_topics
+
+    bad = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item: Any = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            bad += 1
+            print(f"newsflow: line {number}: skipped, {exc}", file=sys.stderr)
+            continue
+        title, text = str(item.get("title") or ""), str(item.get("text") or "")
+        item["countries"] = tag_countries(title, text)
+        item["topics"] = tag_topics(title, text)
+        out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    out.flush()
+    return 1 if bad else 0

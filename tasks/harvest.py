@@ -1,0 +1,224 @@
+"""Per-source work: find links, fetch new pages into the raw archive, extract and tag them."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tasks.archive import RawPage, WarcSink, iter_warc
+from tasks.discover import FeedError, parse_any, walk_sitemaps
+from tasks.fetch import Fetcher
+from tasks.lake import Stager
+from tasks.models import Link, Page
+from tasks.process import Processed, process_page
+from tasks.sources import Source
+from tasks.urls import normalize_url, url_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Identity and places of one ingestion run, handed to every stage."""
+
+    run_id: str
+    day: str
+    data_dir: Path
+    started_at: datetime
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.data_dir / "staging" / self.run_id
+
+    def raw_path(self, name: str) -> Path:
+        return self.data_dir / "raw" / f"date={self.day}" / f"run-{self.run_id}-{name}.warc.gz"
+
+
+@dataclass
+class SourceReport:
+    """Counts for one source in one run (the rows of the run-summary table)."""
+
+    source_id: str
+    discovered: int = 0
+    known: int = 0
+    fetched: int = 0
+    new: int = 0
+    skipped: int = 0
+    failed: int = 0
+    feeds_ok: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def note_error(self, message: str) -> None:
+        if len(self.errors) < 5:
+            self.errors.append(message)
+
+
+def fetch_row(ctx: RunContext, source_id: str, kind: str, page: Page, outcome: str, **extra: Any) -> dict[str, Any]:
+    """A row of the fetches table for one request."""
+    return {
+        "run_id": ctx.run_id, "source_id": source_id, "kind": kind, "url": page.url,
+        "url_key": url_key(page.url), "final_url": page.final_url, "status": page.status,
+        "outcome": outcome, "reason": page.error, "bytes": len(page.body),
+        "elapsed_ms": int(page.elapsed * 1000), "fetched_at": page.fetched_at,
+        "etag": page.headers.get("etag"), "last_modified": page.headers.get("last-modified"),
+        "article_id": None, **extra,
+    }
+
+
+def collect_links(
+    source: Source, fetcher: Fetcher, validators: dict[str, tuple[str | None, str | None]],
+    stager: Stager, ctx: RunContext, report: SourceReport,
+) -> list[Link]:
+    """Every link the source's feeds, sitemaps and fixed URLs list now, de-duplicated."""
+
+    def fetch_listing(url: str, kind: str) -> bytes | None:
+        etag, modified = validators.get(url, (None, None))
+        page = fetcher.fetch(url, etag=etag, last_modified=modified, expect="xml")
+        outcome = "not_modified" if page.status == 304 else "ok" if page.ok else "failed"
+        if outcome == "failed":
+            report.feeds_failed += 1
+            report.note_error(f"{url}: {page.error}")
+        elif outcome == "not_modified":
+            report.feeds_not_modified += 1
+        else:
+            report.feeds_ok += 1
+        stager.add("fetches", fetch_row(ctx, source.id, kind, page, outcome))
+        return page.body if outcome == "ok" else None
+
+    links: list[Link] = []
+    for url in source.feeds:
+        links.extend(_parse_listing(url, fetch_listing(url, "feed"), fetch_listing, report))
+    for url in source.sitemaps:
+        links.extend(walk_sitemaps(url, lambda u: fetch_listing(u, "sitemap")))
+    links.extend(Link(u) for u in source.urls)
+    return _unique(links)
+
+
+def _parse_listing(url: str, body: bytes | None, fetch: Callable[[str, str], bytes | None],
+                   report: SourceReport) -> list[Link]:
+    """Links of a fetched feed; a feed URL that turns out to be a sitemap index is walked."""
+    if body is None:
+        return []
+    try:
+        links, children = parse_any(body, url)
+    except FeedError as exc:
+        report.feeds_failed += 1
+        report.note_error(f"{url}: {exc}")
+        return []
+    for child in children:
+        links.extend(walk_sitemaps(child, lambda u: fetch(u, "sitemap")))
+    return links
+
+
+def _unique(links: Iterable[Link]) -> list[Link]:
+    """Links with valid, distinct normalised URLs, first occurrence kept."""
+    seen: set[str] = set()
+    out = []
+    for link in links:
+        url = normalize_url(link.url)
+        if url and url not in seen:
+            seen.add(url)
+            link.url = url
+            out.append(link)
+    return out
+
+
+class PageSink:
+    """Turns processed pages into staged rows and keeps the source's counts."""
+
+    def __init__(self, source_id: str, stager: Stager, ctx: RunContext, report: SourceReport) -> None:
+        self.source_id, self.stager, self.ctx, self.report = source_id, stager, ctx, report
+        self.seen: set[str] = set()
+
+    def failed(self, page: Page) -> None:
+        self.report.failed += 1
+        self.report.note_error(f"{page.url}: {page.error}")
+        self.stager.add("fetches", fetch_row(self.ctx, self.source_id, "page", page, "failed"))
+
+    def processed(self, page: Page, result: Processed) -> None:
+        """Stage an article with its tags, or record why the page is not one."""
+        if result.article is None:
+            self.report.skipped += 1
+            self.stager.add("fetches", fetch_row(self.ctx, self.source_id, "page", page, "skipped",
+                                                 reason=result.skip_reason))
+            return
+        article_id = url_key(result.article["canonical_url"])
+        if article_id in self.seen:
+            self.report.skipped += 1
+            self.stager.add("fetches", fetch_row(self.ctx, self.source_id, "page", page, "duplicate",
+                                                 reason="same canonical URL as another page", article_id=article_id))
+            return
+        self.seen.add(article_id)
+        self.report.new += 1
+        self._stage_article(article_id, page, result)
+
+    def _stage_article(self, article_id: str, page: Page, result: Processed) -> None:
+        article = dict(result.article or {})
+        published = article.get("published_at")
+        article.update(
+            article_id=article_id, source_id=self.source_id, run_id=self.ctx.run_id,
+            published_at=datetime.fromisoformat(published) if published else None, fetched_at=page.fetched_at,
+        )
+        self.stager.add("articles", article)
+        for c in result.countries:
+            self.stager.add("article_countries", {"article_id": article_id, "country_code": c["code"],
+                                                  "mentions": c["mentions"], "is_focus": c.get("focus", False)})
+        for rank, t in enumerate(result.topics, 1):
+            self.stager.add("article_topics", {"article_id": article_id, "topic_code": t["code"],
+                                               "score": t["score"], "rank": rank})
+        self.stager.add("fetches", fetch_row(self.ctx, self.source_id, "page", page, "article", article_id=article_id))
+
+
+def process_all(pages: Iterable[Page], pool: Executor, sink: PageSink, language: str | None,
+                on_page: Callable[[Page], None] | None = None, in_flight: int = 16) -> None:
+    """Extract pages in the pool while more arrive, with a bounded number of pages in memory."""
+    pending: deque[tuple[Page, Future[Processed]]] = deque()
+    for page in pages:
+        if not page.ok:
+            sink.failed(page)
+            continue
+        sink.report.fetched += 1
+        if on_page:
+            on_page(page)
+        future = pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, language)
+        pending.append((page, future))
+        while len(pending) > in_flight or (pending and pending[0][1].done()):
+            done_page, done = pending.popleft()
+            sink.processed(done_page, done.result())
+    for done_page, done in pending:
+        sink.processed(done_page, done.result())
+
+
+def raw_pages(path: Path) -> Iterable[Page]:
+    """Pages of a WARC file as if they had just been fetched."""
+    for raw in iter_warc(path):
+        yield _page_from_raw(raw)
+
+
+def _page_from_raw(raw: RawPage) -> Page:
+    fetched = raw.fetched_at or datetime.now(UTC)
+    headers = {"content-type": raw.content_type} if raw.content_type else {}
+    error = None if raw.status in (None, 200) else f"HTTP {raw.status} in archive"
+    return Page(url=raw.url, final_url=raw.url, status=raw.status or 200, fetched_at=fetched,
+                content_type=raw.content_type, headers=headers, body=raw.body, error=error)
+
+
+def harvest(source: Source, links: list[Link], fetcher: Fetcher, pool: Executor, stager: Stager,
+            ctx: RunContext, report: SourceReport) -> Path | None:
+    """Fetch the source's new links into its raw archive, extracting as pages arrive."""
+    sink = WarcSink(ctx.raw_path(source.id), software=fetcher.config.user_agent)
+    try:
+        pages = fetcher.fetch_many([link.url for link in links], expect="html")
+        process_all(pages, pool, PageSink(source.id, stager, ctx, report), source.language, on_page=sink.write)
+    except BaseException:
+        sink.discard()
+        raise
+    return sink.close()

@@ -1,0 +1,146 @@
+"""The Parquet lake: one schema per table, staged per task, published atomically per run."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+log = logging.getLogger(__name__)
+
+TS = pa.timestamp("us", tz="UTC")
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "sources": pa.schema([
+        ("source_id", pa.string()), ("name", pa.string()), ("country", pa.string()),
+        ("language", pa.string()), ("feeds", pa.list_(pa.string())),
+        ("sitemaps", pa.list_(pa.string())), ("urls", pa.list_(pa.string())),
+        ("run_id", pa.string()), ("updated_at", TS),
+    ]),
+    "runs": pa.schema([
+        ("run_id", pa.string()), ("started_at", TS), ("finished_at", TS), ("sources", pa.int32()),
+        ("discovered", pa.int32()), ("fetched", pa.int32()), ("new_articles", pa.int32()),
+        ("skipped", pa.int32()), ("failed", pa.int32()), ("status", pa.string()),
+    ]),
+    "fetches": pa.schema([
+        ("run_id", pa.string()), ("source_id", pa.string()), ("kind", pa.string()),
+        ("url", pa.string()), ("url_key", pa.string()), ("final_url", pa.string()),
+        ("status", pa.int32()), ("outcome", pa.string()), ("reason", pa.string()),
+        ("bytes", pa.int64()), ("elapsed_ms", pa.int32()), ("fetched_at", TS),
+        ("etag", pa.string()), ("last_modified", pa.string()), ("article_id", pa.string()),
+    ]),
+    "articles": pa.schema([
+        ("article_id", pa.string()), ("source_id", pa.string()), ("run_id", pa.string()),
+        ("url", pa.string()), ("canonical_url", pa.string()), ("title", pa.string()),
+        ("text", pa.string()), ("description", pa.string()), ("published_at", TS),
+        ("authors", pa.list_(pa.string())), ("agencies", pa.list_(pa.string())),
+        ("language", pa.string()), ("word_count", pa.int32()), ("content_hash", pa.string()),
+        ("fetched_at", TS),
+    ]),
+    "article_countries": pa.schema([
+        ("article_id", pa.string()), ("country_code", pa.string()), ("mentions", pa.int32()),
+        ("is_focus", pa.bool_()),
+    ]),
+    "article_topics": pa.schema([
+        ("article_id", pa.string()), ("topic_code", pa.string()), ("score", pa.float32()),
+        ("rank", pa.int16()),
+    ]),
+}
+
+# Order matters for loading: parents before children.
+TABLES = tuple(SCHEMAS)
+
+
+def lake_file(data_dir: Path, table: str, day: str, run_id: str) -> Path:
+    """Where a run's file of one table lives in the lake."""
+    return data_dir / "lake" / table / f"date={day}" / f"run-{run_id}.parquet"
+
+
+def write_atomic(path: Path, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Write rows as one Parquet file via a temporary name and a rename; returns the row count."""
+    batch = pa.Table.from_pylist(list(rows), schema=SCHEMAS[table])
+    _replace_with(path, lambda tmp: pq.write_table(batch, tmp, compression="zstd"))
+    return batch.num_rows
+
+
+class Stager:
+    """Buffers one task's rows per table and spills them to staging Parquet files in bounded batches."""
+
+    def __init__(self, staging_dir: Path, name: str, batch_rows: int = 500) -> None:
+        self.dir, self.name, self.batch_rows = staging_dir, name, batch_rows
+        self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+        self._writers: dict[str, pq.ParquetWriter] = {}
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        """Queue one row; flushes the table's buffer when it is full."""
+        rows = self._rows[table]
+        rows.append(row)
+        if len(rows) >= self.batch_rows:
+            self._flush(table)
+
+    def _flush(self, table: str) -> None:
+        rows = self._rows[table]
+        if not rows:
+            return
+        if table not in self._writers:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            path = self.dir / f"{table}--{self.name}.parquet"
+            self._writers[table] = pq.ParquetWriter(path, SCHEMAS[table], compression="zstd")
+        self._writers[table].write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]))
+        rows.clear()
+
+    def close(self) -> None:
+        """Flush everything; staged files are complete after this returns."""
+        for table in TABLES:
+            self._flush(table)
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+
+def publish(staging_dir: Path, data_dir: Path, day: str, run_id: str) -> dict[str, int]:
+    """Merge a run's staged files into one lake file per table; returns rows per table."""
+    counts: dict[str, int] = {}
+    for table in TABLES:
+        parts = sorted(staging_dir.glob(f"{table}--*.parquet"))
+        if not parts:
+            continue
+        target = lake_file(data_dir, table, day, run_id)
+        counts[table] = _replace_with(target, lambda tmp, parts=parts, table=table: _merge(parts, tmp, table))
+    return counts
+
+
+def _merge(parts: list[Path], out: Path, table: str) -> int:
+    """Concatenate staged files batch by batch, so memory stays bounded."""
+    rows = 0
+    with pq.ParquetWriter(out, SCHEMAS[table], compression="zstd") as writer:
+        for part in parts:
+            for batch in pq.ParquetFile(part).iter_batches(batch_size=2000):
+                writer.write_batch(batch)
+                rows += batch.num_rows
+    return rows
+
+
+def _replace_with(path: Path, write: Any) -> Any:
+    """Run write(tmp) then rename tmp onto path, so readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        result = write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return result
+
+
+def lake_files(data_dir: Path) -> list[tuple[str, Path]]:
+    """Every published lake file as (table, path), parents first; temp files are never listed."""
+    root = data_dir / "lake"
+    return [(t, p) for t in TABLES for p in sorted((root / t).glob("date=*/*.parquet"))]

@@ -1,0 +1,163 @@
+"""The stages of one ingestion run as plain functions; tasks/stages.py wraps them for Prefect."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tasks.fetch import FetchConfig, Fetcher
+from tasks.harvest import RunContext, SourceReport, collect_links, harvest
+from tasks.lake import Stager, publish
+from tasks.models import Link
+from tasks.process import shared_pool, shutdown_pools
+from tasks.sources import Source
+from tasks.urls import url_key
+from warehouse.db import WarehouseLocked, feed_validators, known_keys
+from warehouse.load import LoadReport, load_lake
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What the stages need to know, built from the settings by the flow."""
+
+    data_dir: Path
+    fetch: FetchConfig
+    max_per_source: int = 200
+    extract_workers: int = 0
+    lock_wait: float = 10.0
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+
+@dataclass
+class RunSummary:
+    """The outcome of a run, for the CLI and the Prefect artifacts."""
+
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
+    sources: list[SourceReport]
+    lake_rows: dict[str, int] = field(default_factory=dict)
+    loaded: LoadReport | None = None
+    load_error: str | None = None
+
+    def total(self, name: str) -> int:
+        return sum(getattr(r, name) for r in self.sources)
+
+    @property
+    def nothing_fetched(self) -> bool:
+        """True when no request of the run got any answer (e.g. no network at all)."""
+        return all(r.feeds_ok + r.feeds_not_modified + r.fetched == 0 for r in self.sources)
+
+
+_fetchers: dict[FetchConfig, Fetcher] = {}
+_fetchers_lock = threading.Lock()
+
+
+def shared_fetcher(config: FetchConfig) -> Fetcher:
+    """One fetcher per configuration, so politeness per host holds across all sources."""
+    with _fetchers_lock:
+        if config not in _fetchers:
+            _fetchers[config] = Fetcher(config)
+        return _fetchers[config]
+
+
+def new_run(data_dir: Path) -> RunContext:
+    """A fresh run identity; ids sort by start time."""
+    now = datetime.now(UTC)
+    run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return RunContext(run_id=run_id, day=f"{now:%Y-%m-%d}", data_dir=data_dir, started_at=now)
+
+
+def catch_up(config: RunConfig) -> LoadReport | None:
+    """Load lake files an earlier run could not load, so known-URL checks see them."""
+    try:
+        return load_lake(config.data_dir, config.warehouse, wait=config.lock_wait)
+    except WarehouseLocked as exc:
+        log.warning("%s", exc)
+        return None
+
+
+def discover_source(source: Source, config: RunConfig, ctx: RunContext) -> tuple[list[Link], SourceReport]:
+    """Links of a source not seen before, at most max_per_source, and the source's counts so far."""
+    report = SourceReport(source.id)
+    stager = Stager(ctx.staging_dir, f"{source.id}-discover")
+    try:
+        validators = feed_validators(config.warehouse)
+        links = collect_links(source, shared_fetcher(config.fetch), validators, stager, ctx, report)
+    finally:
+        stager.close()
+    report.discovered = len(links)
+    known = known_keys(config.warehouse, [url_key(link.url) for link in links])
+    fresh = [link for link in links if url_key(link.url) not in known]
+    report.known = len(links) - len(fresh)
+    log.info("%s: %d links, %d already known, %d to fetch", source.id, len(links), report.known,
+             min(len(fresh), config.max_per_source))
+    return fresh[: config.max_per_source], report
+
+
+def harvest_source(source: Source, links: list[Link], report: SourceReport, config: RunConfig,
+                   ctx: RunContext) -> SourceReport:
+    """Fetch, archive, extract and tag a source's new pages into staged lake rows."""
+    stager = Stager(ctx.staging_dir, f"{source.id}-pages")
+    try:
+        harvest(source, links, shared_fetcher(config.fetch), shared_pool(config.extract_workers),
+                stager, ctx, report)
+    finally:
+        stager.close()
+    log.info("%s: fetched %d, new %d, skipped %d, failed %d", source.id, report.fetched, report.new,
+             report.skipped, report.failed)
+    return report
+
+
+def finish_run(sources: list[Source], reports: list[SourceReport], config: RunConfig,
+               ctx: RunContext) -> RunSummary:
+    """Publish the run's lake files, then load them; a failed load is caught up next run."""
+    summary = RunSummary(ctx.run_id, ctx.started_at, datetime.now(UTC), reports)
+    stager = Stager(ctx.staging_dir, "run")
+    for source in sources:
+        stager.add("sources", _source_row(source, ctx))
+    stager.add("runs", _run_row(summary, len(sources)))
+    stager.close()
+    summary.lake_rows = publish(ctx.staging_dir, config.data_dir, ctx.day, ctx.run_id)
+    shutil.rmtree(ctx.staging_dir, ignore_errors=True)
+    try:
+        summary.loaded = load_lake(config.data_dir, config.warehouse, wait=config.lock_wait)
+    except WarehouseLocked as exc:
+        summary.load_error = str(exc)
+        log.error("%s", exc)
+    return summary
+
+
+def close_shared() -> None:
+    """Release fetchers and worker processes at the end of a run."""
+    with _fetchers_lock:
+        for fetcher in _fetchers.values():
+            fetcher.close()
+        _fetchers.clear()
+    shutdown_pools()
+
+
+def _source_row(source: Source, ctx: RunContext) -> dict[str, Any]:
+    row = {k: v for k, v in asdict(source).items() if k not in ("id", "schedule")}
+    return {**row, "source_id": source.id, "run_id": ctx.run_id, "updated_at": ctx.started_at}
+
+
+def _run_row(summary: RunSummary, n_sources: int) -> dict[str, Any]:
+    failed_sources = sum(1 for r in summary.sources if r.feeds_failed and not r.feeds_ok)
+    return {
+        "run_id": summary.run_id, "started_at": summary.started_at, "finished_at": summary.finished_at,
+        "sources": n_sources, "discovered": summary.total("discovered"), "fetched": summary.total("fetched"),
+        "new_articles": summary.total("new"), "skipped": summary.total("skipped"),
+        "failed": summary.total("failed"), "status": "partial" if failed_sources else "completed",
+    }

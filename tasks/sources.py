@@ -1,0 +1,110 @@
+"""The outlets file: read, validate, and describe each source."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pycountry
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+LIST_FIELDS = ("feeds", "sitemaps", "urls")
+KNOWN_KEYS = {"id", "name", "country", "language", "schedule", *LIST_FIELDS}
+
+
+class SourcesError(ValueError):
+    """A sources file that cannot be used; the message names the file, source and field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One outlet and where its articles are listed."""
+
+    id: str
+    name: str
+    country: str
+    language: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    schedule: str | None = None
+
+
+def load_sources(path: Path) -> list[Source]:
+    """Parse and validate a sources TOML file; raises SourcesError before anything is fetched."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourcesError(f"cannot read sources file {path}: {exc.strerror or exc}") from exc
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SourcesError(f"{path} is not valid TOML: {exc}") from exc
+    entries = doc.get("sources")
+    if not isinstance(entries, list) or not entries:
+        raise SourcesError(f"{path}: expected one or more [[sources]] tables")
+    extra = set(doc) - {"sources"}
+    if extra:
+        raise SourcesError(f"{path}: unknown top-level key(s): {', '.join(sorted(extra))}")
+    sources = [_parse_source(path, i, entry) for i, entry in enumerate(entries, 1)]
+    _check_unique(path, sources)
+    return sources
+
+
+def _parse_source(path: Path, index: int, entry: Any) -> Source:
+    """Validate one [[sources]] table."""
+    where = f"{path}: source #{index}"
+    if not isinstance(entry, dict):
+        raise SourcesError(f"{where}: expected a table")
+    if isinstance(entry.get("id"), str):
+        where = f"{path}: source '{entry['id']}'"
+    unknown = set(entry) - KNOWN_KEYS
+    if unknown:
+        raise SourcesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    for key in ("id", "name", "country", "language"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise SourcesError(f"{where}: field '{key}' is required and must be a string")
+    if not ID_PATTERN.match(entry["id"]):
+        raise SourcesError(f"{where}: field 'id' must be a lowercase slug (a-z, 0-9, _ or -)")
+    country = entry["country"].upper()
+    if country != "XK" and pycountry.countries.get(alpha_2=country) is None:
+        raise SourcesError(f"{where}: field 'country' = '{entry['country']}' is not an ISO 3166-1 alpha-2 code")
+    language = entry["language"].lower()
+    if len(language) != 2 or pycountry.languages.get(alpha_2=language) is None:
+        raise SourcesError(f"{where}: field 'language' = '{entry['language']}' is not an ISO 639-1 code")
+    lists = {key: _url_list(where, key, entry.get(key, [])) for key in LIST_FIELDS}
+    if not any(lists.values()):
+        raise SourcesError(f"{where}: needs at least one of feeds, sitemaps or urls")
+    schedule = entry.get("schedule")
+    if schedule is not None and not isinstance(schedule, str | int):
+        raise SourcesError(f"{where}: field 'schedule' must be a cron string or seconds")
+    return Source(
+        id=entry["id"], name=entry["name"].strip(), country=country, language=language,
+        schedule=None if schedule is None else str(schedule), **lists,
+    )
+
+
+def _url_list(where: str, key: str, value: Any) -> tuple[str, ...]:
+    """A list of absolute http(s) URLs."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SourcesError(f"{where}: field '{key}' must be a list of URL strings")
+    for url in value:
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SourcesError(f"{where}: field '{key}' has a non-http(s) URL: {url!r}")
+        if parts.username or parts.password:
+            raise SourcesError(f"{where}: field '{key}' has a URL with credentials: {url!r}")
+    return tuple(v.strip() for v in value)
+
+
+def _check_unique(path: Path, sources: list[Source]) -> None:
+    """Source ids must be unique."""
+    seen: set[str] = set()
+    for source in sources:
+        if source.id in seen:
+            raise SourcesError(f"{path}: duplicate source id '{source.id}' (field 'id')")
+        seen.add(source.id)

@@ -1,0 +1,95 @@
+"""Lake files and the warehouse: one schema each, agreeing; loads are idempotent and safe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from tasks.lake import SCHEMAS, Stager, lake_file, publish, write_atomic
+from warehouse.db import WarehouseLocked, connect, migrate
+from warehouse.load import load_lake
+
+NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def article(n: int) -> dict:
+    return {"article_id": f"a{n}", "source_id": "s", "run_id": "r1", "url": f"https://x.org/{n}",
+            "canonical_url": f"https://x.org/{n}", "title": f"T{n}", "text": "body", "description": None,
+            "published_at": NOW, "authors": ["A"], "agencies": ["AP"], "language": "en", "word_count": 1,
+            "content_hash": "h", "fetched_at": NOW}
+
+
+DUCK_TYPES = {
+    pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.int16(): "SMALLINT",
+    pa.float32(): "FLOAT", pa.bool_(): "BOOLEAN", pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE",
+    pa.list_(pa.string()): "VARCHAR[]",
+}
+
+
+@pytest.mark.parametrize("table", list(SCHEMAS))
+def test_lake_schema_agrees_with_warehouse_table(tmp_path: Path, table: str) -> None:
+    with connect(tmp_path / "w.duckdb") as con:
+        migrate(con)
+        columns = dict(con.execute(
+            "select column_name, data_type from information_schema.columns where table_name = ?", [table]
+        ).fetchall())
+    lake = {f.name: DUCK_TYPES[f.type] for f in SCHEMAS[table]}
+    assert lake == {name: columns[name] for name in lake}, f"{table}: lake and warehouse disagree"
+    assert set(columns) == set(lake)
+
+
+def test_load_is_idempotent_and_catches_up(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-01", "r1"), "articles", [article(1), article(2)])
+    assert load_lake(tmp_path, db).rows == {"articles": 2}
+    assert load_lake(tmp_path, db).files == 0
+    # A second file repeating an article keeps the first copy and adds the new one.
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-02", "r2"), "articles", [article(2), article(3)])
+    load_lake(tmp_path, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*), count(distinct article_id) from articles").fetchone() == (3, 3)
+
+
+def test_locked_warehouse_fails_clearly_and_next_load_catches_up(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    load_lake(tmp_path, db)
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-01", "r1"), "articles", [article(1)])
+    import subprocess
+    import sys
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}); "
+                               "print('ok', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(WarehouseLocked, match="nothing is lost"):
+            load_lake(tmp_path, db, wait=0.3)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert load_lake(tmp_path, db).rows == {"articles": 1}
+
+
+def test_corrupt_lake_file_is_quarantined(tmp_path: Path) -> None:
+    good = lake_file(tmp_path, "articles", "2026-11-01", "r1")
+    write_atomic(good, "articles", [article(1)])
+    bad = lake_file(tmp_path, "articles", "2026-11-01", "r0")
+    bad.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])  # truncated mid-write elsewhere
+    report = load_lake(tmp_path, tmp_path / "warehouse.duckdb")
+    assert report.rows == {"articles": 1}
+    assert len(report.quarantined) == 1 and not bad.exists()
+    assert (tmp_path / "quarantine" / "articles" / "date=2026-11-01" / "run-r0.parquet").exists()
+
+
+def test_stager_and_publish_merge_parts(tmp_path: Path) -> None:
+    staging = tmp_path / "staging"
+    for name, ids in (("a", range(0, 5)), ("b", range(5, 7))):
+        stager = Stager(staging, name, batch_rows=2)
+        for n in ids:
+            stager.add("articles", article(n))
+        stager.close()
+    assert publish(staging, tmp_path, "2026-11-01", "r1") == {"articles": 7}
+    rows = duckdb.execute(f"select count(*) from read_parquet('{tmp_path}/lake/articles/*/*.parquet')").fetchone()
+    assert rows == (7,)

@@ -1,0 +1,124 @@
+"""DuckDB connections, migrations and queries kept in .sql files."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process holds the DuckDB file; the message says what to do."""
+
+
+@cache
+def sql(name: str) -> str:
+    """Text of warehouse/sql/<name>.sql."""
+    return (HERE / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False, wait: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, retrying briefly while another process holds its lock."""
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `newsflow ingest` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"the warehouse {path} is locked by another process (a DuckDB client or another "
+                    f"newsflow run); nothing is lost: the next run loads what is waiting in the lake"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply schema/NNN_*.sql files not yet applied, in order; returns the names applied."""
+    con.execute(
+        "create table if not exists schema_migrations ("
+        "name varchar primary key, applied_at timestamptz default current_timestamp)"
+    )
+    done = {row[0] for row in con.execute("select name from schema_migrations").fetchall()}
+    applied = []
+    for path in sorted((HERE / "schema").glob("[0-9][0-9][0-9]_*.sql")):
+        if path.name in done:
+            continue
+        con.execute("begin")
+        con.execute(path.read_text(encoding="utf-8"))
+        con.execute("insert into schema_migrations (name) values (?)", [path.name])
+        con.execute("commit")
+        applied.append(path.name)
+    return applied
+
+
+def load_dimensions(con: duckdb.DuckDBPyConnection) -> None:
+    """Refresh the countries and topics dimensions from the package's CSV files."""
+    for table in ("countries", "topics"):
+        path = HERE / "data" / f"{table}.csv"
+        if not path.exists():
+            continue
+        con.execute(f"delete from {table}")  # table names are constants, never user input
+        con.execute(
+            f"insert into {table} by name select * from read_csv(?, header = true, all_varchar = true)",
+            [str(path)],
+        )
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """(Re)create every analytics view in views/, one view per file."""
+    names = []
+    for path in sorted((HERE / "views").glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+        names.append(path.stem)
+    return names
+
+
+def known_keys(path: Path, keys: list[str], wait: float = 2.0) -> set[str]:
+    """URL keys already fetched to a final outcome; empty when the warehouse cannot be read."""
+    if not keys or not path.exists():
+        return set()
+    try:
+        with connect(path, read_only=True, wait=wait) as con:
+            return {row[0] for row in con.execute(sql("known_keys"), {"keys": keys}).fetchall()}
+    except (WarehouseLocked, duckdb.Error) as exc:
+        log.warning("cannot read known URLs from the warehouse (%s); pages may be fetched again", exc)
+        return set()
+
+
+def feed_validators(path: Path, wait: float = 2.0) -> dict[str, tuple[str | None, str | None]]:
+    """ETag and Last-Modified per feed URL from earlier runs."""
+    if not path.exists():
+        return {}
+    try:
+        with connect(path, read_only=True, wait=wait) as con:
+            rows = con.execute(sql("feed_validators")).fetchall()
+    except (WarehouseLocked, duckdb.Error) as exc:
+        log.warning("cannot read feed validators (%s); feeds are fetched unconditionally", exc)
+        return {}
+    return {url: (etag, modified) for url, etag, modified in rows}

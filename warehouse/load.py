@@ -1,0 +1,81 @@
+"""Bring every lake file not yet loaded into DuckDB, idempotently."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from tasks.lake import lake_files
+from warehouse.db import connect, create_views, load_dimensions, migrate, sql
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadReport:
+    """What one load did."""
+
+    files: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    quarantined: list[str] = field(default_factory=list)
+    views: list[str] = field(default_factory=list)
+
+
+def load_lake(data_dir: Path, db_path: Path, *, wait: float = 10.0) -> LoadReport:
+    """Load pending lake files, each in its own transaction together with its record in lake_files."""
+    report = LoadReport()
+    with connect(db_path, wait=wait) as con:
+        migrate(con)
+        load_dimensions(con)
+        loaded = {row[0] for row in con.execute("select path from lake_files").fetchall()}
+        for table, path in lake_files(data_dir):
+            rel = path.relative_to(data_dir).as_posix()
+            if rel in loaded:
+                continue
+            try:
+                rows = _load_file(con, table, path, rel)
+            except duckdb.Error as exc:
+                con.execute("rollback")
+                if not _is_bad_file(exc):
+                    raise
+                report.quarantined.append(_quarantine(data_dir, path, exc))
+                continue
+            report.files += 1
+            report.rows[table] = report.rows.get(table, 0) + rows
+        report.views = create_views(con)
+        con.execute("checkpoint")
+    return report
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel: str) -> int:
+    """Insert one file's rows and record the file, atomically."""
+    params = {"path": str(path)}
+    con.execute("begin")
+    rows = con.execute("select count(*) from read_parquet($path, hive_partitioning = false)", params).fetchone()[0]  # type: ignore[index]
+    con.execute(sql(f"load_{table}"), params)
+    if table == "fetches":
+        con.execute(sql("update_feed_state"), params)
+    con.execute(
+        "insert into lake_files (path, lake_table, rows) values (?, ?, ?)", [rel, table, rows]
+    )
+    con.execute("commit")
+    return int(rows)
+
+
+def _is_bad_file(exc: duckdb.Error) -> bool:
+    """A file DuckDB cannot read as Parquet (truncated, corrupt), as opposed to a database fault."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.InvalidInputException | duckdb.IOException) or "parquet" in text
+
+
+def _quarantine(data_dir: Path, path: Path, exc: Exception) -> str:
+    """Move an unreadable lake file aside so later loads are not blocked by it."""
+    target = data_dir / "quarantine" / path.relative_to(data_dir / "lake")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(path), target)
+    log.error("quarantined unreadable lake file %s -> %s: %s", path, target, exc)
+    return str(target)

@@ -1,0 +1,2 @@
+select url, etag, last_modified
+from feed_state;
