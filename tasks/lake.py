@@ -71,14 +71,17 @@ def write_atomic(path: Path, table: str, rows: Iterable[Mapping[str, Any]]) -> i
 class Stager:
     """Buffers one task's rows per table and spills them to staging Parquet files in bounded batches."""
 
-    def __init__(self, staging_dir: Path, name: str, batch_rows: int = 500) -> None:
+    def __init__(self, staging_dir: Path, name: str, batch_rows: int = 500,
+                 tables: tuple[str, ...] = TABLES) -> None:
         self.dir, self.name, self.batch_rows = staging_dir, name, batch_rows
-        self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+        self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in tables}
         self._writers: dict[str, pq.ParquetWriter] = {}
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         """Queue one row; flushes the table's buffer when it is full."""
-        rows = self._rows[table]
+        rows = self._rows.get(table)
+        if rows is None:  # a table this stager was told to leave out
+            return
         rows.append(row)
         if len(rows) >= self.batch_rows:
             self._flush(table)
@@ -96,7 +99,7 @@ class Stager:
 
     def close(self) -> None:
         """Flush everything; staged files are complete after this returns."""
-        for table in TABLES:
+        for table in self._rows:
             self._flush(table)
         for writer in self._writers.values():
             writer.close()

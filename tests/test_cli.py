@@ -1,0 +1,95 @@
+"""The command line: clear one-line errors, exit codes, extract and tag."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def newsflow(*args: str, cwd: Path, stdin: str | None = None, env: dict | None = None,
+             timeout: float = 180) -> subprocess.CompletedProcess:
+    """Run the CLI in a real subprocess, as a user would."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=cwd, input=stdin, text=True,
+                          capture_output=True, env=full_env, timeout=timeout)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, *needles: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("newsflow: error:")]
+    assert len(errors) == 1, proc.stderr
+    for needle in needles:
+        assert needle in errors[0]
+
+
+def test_bad_sources_file_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "s.toml"
+    bad.write_text('[[sources]]\nid = "x"\nname = "X"\ncountry = "ZZ"\nlanguage = "en"\nfeeds = ["https://x.org/f"]\n')
+    proc = newsflow("ingest", "--sources", str(bad), "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert_one_line_error(proc, 2, "'x'", "country")
+
+
+def test_missing_sources_file(tmp_path: Path) -> None:
+    proc = newsflow("ingest", "--sources", str(tmp_path / "nope.toml"), cwd=tmp_path)
+    assert_one_line_error(proc, 2, "cannot read sources file")
+
+
+def test_data_dir_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    proc = newsflow("ingest", "--data-dir", str(tmp_path / "f"), cwd=tmp_path)
+    assert_one_line_error(proc, 2, "is a file")
+
+
+@pytest.mark.slow
+def test_nothing_reachable_exits_3_with_reason(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on stands in for "no network"
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sources = tmp_path / "s.toml"
+    sources.write_text(f'[[sources]]\nid = "x"\nname = "X"\ncountry = "US"\nlanguage = "en"\n'
+                       f'feeds = ["http://127.0.0.1:{port}/feed.xml"]\n')
+    env = {"NEWSFLOW_ALLOWED_NETWORKS": "127.0.0.1/32", "NEWSFLOW_HOST_DELAY": "0",
+           "PREFECT_HOME": str(tmp_path / "prefect")}
+    proc = newsflow("ingest", "--sources", str(sources), "--data-dir", str(tmp_path / "d"), cwd=tmp_path, env=env)
+    assert_one_line_error(proc, 3, "nothing could be fetched")
+
+
+def test_extract_html_and_warc(tmp_path: Path, corpus_dir: Path) -> None:
+    warc = corpus_dir / "warc" / "l3s_gn1_repacked.warc.gz"
+    proc = newsflow("extract", str(warc), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(records) >= 30
+    assert all(r["title"] and r["text"] and r["url"].startswith("http") for r in records)
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>Hi</title></head><body><p>too short</p></body></html>")
+    proc = newsflow("extract", str(page), "--url", "https://example.org/x", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout == "" and "skipped" in proc.stderr
+
+
+def test_extract_truncated_warc_reports_and_keeps_good_records(tmp_path: Path, corpus_dir: Path) -> None:
+    data = (corpus_dir / "warc" / "l3s_gn1_repacked.warc.gz").read_bytes()
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    proc = newsflow("extract", str(cut), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) >= 5
+
+
+def test_tag_streams_json_lines_in_order(tmp_path: Path) -> None:
+    lines = [json.dumps({"id": i, "title": "Talks in Mexico City", "text": "Mexican and US officials met."})
+             for i in range(3)]
+    proc = newsflow("tag", cwd=tmp_path, stdin="\n".join(lines[:2]) + "\nnot json\n" + lines[2] + "\n")
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["id"] for o in out] == [0, 1, 2]
+    assert all("MX" in {c["code"] for c in o["countries"]} and "topics" in o for o in out)
+    assert "line 3" in proc.stderr and proc.returncode == 1
