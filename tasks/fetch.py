@@ -1,0 +1,161 @@
+"""The HTTP layer: polite, capped, SSRF-guarded fetching. The only module that speaks HTTP.
+
+`Fetcher.fetch` never raises for network, HTTP or content problems: the returned Page carries
+a short reason in `error`. See tasks.netguard (address policy), tasks.transport (guarded
+connections, deadlines), tasks.politeness (per-host slots), tasks.robots and tasks.fetch_body.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.cookiejar import DefaultCookiePolicy
+from types import TracebackType
+
+import requests
+import urllib3
+
+from tasks.fetch_body import Expect
+from tasks.fetch_exchange import Exchange, Request
+from tasks.models import Page
+from tasks.netguard import AddressPolicy, parse_networks, url_problem
+from tasks.politeness import HostSlots, host_key
+from tasks.robots import ROBOTS_MAX_BYTES, RobotsCache
+from tasks.transport import GuardedAdapter
+
+log = logging.getLogger(__name__)
+
+__all__ = ["FetchConfig", "Fetcher", "Page"]
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """Settings of one Fetcher; times in seconds, sizes in bytes."""
+
+    user_agent: str  # e.g. "newsflow/0.1.0 (+https://github.com/newsflow/newsflow)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0  # longest silence between two reads
+    total_timeout: float = 60.0  # wall-clock cap per fetch: hops, retries, body; not queueing
+    max_bytes: int = 10_000_000  # on the decompressed body, enforced while streaming
+    host_delay: float = 1.0  # min seconds between request starts to one host
+    host_concurrency: int = 2  # max requests in flight per host
+    max_redirects: int = 5
+    retries: int = 3  # on connection failures, 429 and 5xx
+    backoff: float = 0.5  # first retry wait; doubles each time
+    max_retry_after: float = 30.0  # a longer Retry-After gives up instead of waiting
+    allow_private: bool = False  # allow loopback/private/link-local/multicast/reserved targets
+    allowed_networks: tuple[str, ...] = ()  # allowed even when allow_private is False
+    robots: bool = True
+    hosts: tuple[tuple[str, str], ...] = ()  # static (name, address) entries, like /etc/hosts
+    ca_bundle: str | None = None  # CA certificates file; None uses the default trust store
+
+
+class Fetcher:
+    """Fetches URLs politely and safely; thread-safe, one pooled requests.Session."""
+
+    def __init__(self, config: FetchConfig) -> None:
+        if not config.user_agent.strip():
+            raise ValueError("FetchConfig.user_agent must name the project")
+        _check_urllib3()
+        self.config = config
+        policy = AddressPolicy(
+            config.allow_private, parse_networks(config.allowed_networks), config.hosts
+        )
+        self._session = _session(config, policy)
+        self._slots = HostSlots(config.host_concurrency, config.host_delay)
+        self._robots = RobotsCache(self._fetch_robots_txt)
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        expect: Expect = "any",
+    ) -> Page:
+        """Fetch one URL (following checked redirects); problems are reported in Page.error."""
+        request = Request(url.strip(), expect, etag, last_modified, self.config.max_bytes)
+        return self._run(request)
+
+    def _fetch_robots_txt(self, url: str) -> Page:
+        request = Request(url, "any", None, None, ROBOTS_MAX_BYTES, truncate=True, robots=False)
+        return self._run(request)
+
+    def _run(self, request: Request) -> Page:
+        started = datetime.now(UTC)
+        problem = url_problem(request.url)
+        if problem is not None:
+            log.debug("not fetching %.200s: %s", request.url, problem)
+            return Page(request.url, request.url, None, started, error=problem)
+        exchange = Exchange(self.config, self._session, self._slots,
+                            self._robots if self.config.robots and request.robots else None)
+        page = exchange.run(request, started)
+        log.debug("fetched %s -> %s %s in %.2fs", request.url, page.status,
+                  page.error or f"{len(page.body)} bytes", page.elapsed)
+        return page
+
+    def fetch_many(
+        self, urls: Iterable[str], *, expect: Expect = "any", max_workers: int = 16
+    ) -> Iterator[Page]:
+        """Fetch many URLs in parallel across hosts; yields Pages as they complete."""
+        queues: dict[str, deque[str]] = defaultdict(deque)
+        for url in urls:
+            queues[host_key(url.strip())].append(url)
+        per_host = self._slots.concurrency
+        pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="fetch")
+        running: dict[Future[Page], str] = {}
+        try:
+            # Hand each host at most its concurrency at a time, so threads never sit blocked
+            # on one busy host while other hosts' URLs wait behind them.
+            for key, queue in queues.items():
+                for _ in range(min(per_host, len(queue))):
+                    running[pool.submit(self.fetch, queue.popleft(), expect=expect)] = key
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    key = running.pop(future)
+                    if queues[key]:
+                        nxt = queues[key].popleft()
+                        running[pool.submit(self.fetch, nxt, expect=expect)] = key
+                    yield future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _check_urllib3() -> None:
+    """Warn when urllib3 predates bounded streaming decompression (CVE-2025-66471)."""
+    major, minor = (int(part) for part in urllib3.__version__.split(".")[:2])
+    if (major, minor) < (2, 7):
+        log.warning("urllib3 %s may inflate a compressed body far past the size cap in one "
+                    "read; install urllib3>=2.7", urllib3.__version__)
+
+
+def _session(config: FetchConfig, policy: AddressPolicy) -> requests.Session:
+    """A session that only connects through the guarded adapter and keeps no global state."""
+    session = requests.Session()
+    session.trust_env = False  # no proxies or .netrc from the environment: they bypass the guard
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # cookies live per fetch
+    session.headers["User-Agent"] = config.user_agent
+    session.headers["Accept-Encoding"] = "gzip, deflate"  # only what we decode under a cap
+    session.verify = config.ca_bundle or True
+    maxsize = max(config.host_concurrency, 2)
+    adapter = GuardedAdapter(policy, pool_connections=256, pool_maxsize=maxsize, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -1,0 +1,155 @@
+"""Guarded HTTP transport: connect only to checked addresses, and enforce wall-clock deadlines.
+
+The connection classes resolve the host themselves, check every address against the
+AddressPolicy and connect to one of the checked addresses, so there is no window between
+checking and connecting (DNS rebinding). The Host header and the TLS SNI/certificate name stay
+the URL's hostname because only the socket's peer address changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import threading
+from typing import Any, cast
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.timeout import _DEFAULT_TIMEOUT
+
+from tasks.netguard import AddressPolicy, AddressRefused
+
+_local = threading.local()
+
+
+class Deadline:
+    """A wall-clock limit on one HTTP exchange; on expiry its sockets are shut down.
+
+    Socket timeouts only bound the gap between two reads, so a server trickling a byte a second
+    would never time out; shutting the socket down makes any blocked read return at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._done = False
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        _local.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            self._socks.clear()
+        _local.deadline = None
+
+    def attach(self, sock: socket.socket) -> None:
+        """Watch sock until the exchange ends (shut it down now if already expired)."""
+        with self._lock:
+            if self._done:
+                return
+            self._socks.append(sock)
+            if self.expired:
+                _shutdown(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            for sock in self._socks:
+                _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed, or detached by the TLS wrapper
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _attach_current(sock: socket.socket) -> None:
+    deadline: Deadline | None = getattr(_local, "deadline", None)
+    if deadline is not None:
+        deadline.attach(sock)
+
+
+class _GuardedMixin:
+    """Replaces urllib3's resolve-and-connect with resolve, check every address, connect."""
+
+    policy: AddressPolicy
+    host: str
+    port: int
+    timeout: Any
+    socket_options: Any
+    sock: socket.socket | None
+
+    def _new_conn(self) -> socket.socket:
+        try:
+            targets = self.policy.resolve(self.host, self.port)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, cast(HTTPConnection, self), exc) from exc
+        error: OSError | None = None
+        for family, sockaddr in targets:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                for option in self.socket_options or ():
+                    sock.setsockopt(*option)
+                if self.timeout is not _DEFAULT_TIMEOUT:
+                    sock.settimeout(self.timeout)
+                _attach_current(sock)
+                sock.connect(sockaddr)
+            except OSError as exc:
+                sock.close()
+                error = exc
+                continue
+            sys.audit("http.client.connect", self, self.host, self.port)
+            return sock
+        if isinstance(error, TimeoutError):
+            raise ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+            ) from error
+        raise NewConnectionError(
+            cast(HTTPConnection, self), f"Failed to establish a new connection: {error}"
+        ) from error
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:  # a pooled connection being reused
+            _attach_current(self.sock)
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+def _pool_classes(policy: AddressPolicy) -> dict[str, type]:
+    """Connection-pool classes whose connections obey this policy."""
+    http_conn = type("GuardedHTTPConnection", (_GuardedMixin, HTTPConnection), {"policy": policy})
+    https_conn = type(
+        "GuardedHTTPSConnection", (_GuardedMixin, HTTPSConnection), {"policy": policy}
+    )
+    return {
+        "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+        "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
+    }
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A requests adapter whose pools connect only to addresses the policy allows; no proxies."""
+
+    def __init__(self, policy: AddressPolicy, **kwargs: Any) -> None:
+        self._policy = policy  # set first: HTTPAdapter.__init__ calls init_poolmanager
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _pool_classes(self._policy)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        # A proxy would be connected to instead of the checked address, defeating the guard.
+        raise AddressRefused("refused: proxies are not supported by the guarded fetcher")
