@@ -153,7 +153,10 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                 self.send_header("ETag", etag)
                 self.send_header("Last-Modified", LAST_MODIFIED)
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped reading (a size cap or a 304 check); that is its right
 
         def log_message(self, *args: object) -> None:
             pass

@@ -191,10 +191,19 @@ def process_all(pages: Iterable[Page], pool: Executor, sink: PageSink, language:
         future = pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, language)
         pending.append((page, future))
         while len(pending) > in_flight or (pending and pending[0][1].done()):
-            done_page, done = pending.popleft()
-            sink.processed(done_page, done.result())
+            _finish(sink, *pending.popleft())
     for done_page, done in pending:
-        sink.processed(done_page, done.result())
+        _finish(sink, done_page, done)
+
+
+def _finish(sink: PageSink, page: Page, future: Future[Processed]) -> None:
+    """Record a processed page; a crashed worker costs that page only, with its reason kept."""
+    try:
+        result = future.result()
+    except Exception as exc:  # e.g. a worker process killed by the OS
+        log.error("processing %s failed: %r", page.url, exc)
+        result = Processed(skip_reason=f"processing failed: {type(exc).__name__}")
+    sink.processed(page, result)
 
 
 def raw_pages(path: Path) -> Iterable[Page]:

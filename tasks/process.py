@@ -40,12 +40,14 @@ def process_page(body: bytes, content_type: str | None, url: str, language: str 
         return Processed(skip_reason=str(exc))
     except Exception as exc:  # a parser crash on one hostile page must not end the run
         log.warning("extraction failed for %s: %r", url, exc)
-        return Processed(skip_reason=f"extraction error: {type(exc).__name__}")
-    return Processed(
-        article=article.to_json(),
-        countries=tag_countries(article.title, article.text),
-        topics=tag_topics(article.title, article.text),
-    )
+        return Processed(skip_reason=f"extraction error: {type(exc).__name__}: {exc}"[:300])
+    result = Processed(article=article.to_json())
+    try:
+        result.countries = tag_countries(article.title, article.text)
+        result.topics = tag_topics(article.title, article.text)
+    except Exception as exc:  # keep the article; missing tags can be added by a rebuild
+        log.warning("tagging failed for %s: %r", url, exc)
+    return result
 
 
 class InlineExecutor(Executor):

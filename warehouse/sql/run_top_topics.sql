@@ -1,12 +1,12 @@
 -- Topics most covered by one run's articles.
 select
-    at.topic_code,
-    coalesce(t.label, at.topic_code) as topic,
+    tp.topic_code,
+    coalesce(t.label, tp.topic_code) as topic,
     count(*) as articles
-from article_topics at
+from article_topics tp
 join articles a using (article_id)
-left join topics t on t.code = at.topic_code
+left join topics t on t.code = tp.topic_code
 where a.run_id = $run_id
 group by all
-order by articles desc, at.topic_code
+order by articles desc, tp.topic_code
 limit $n;

@@ -1,0 +1,318 @@
+"""Tests for the country tagger (tasks/countries.py): traps, evidence, languages, data files."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
+from pathlib import Path
+
+import pycountry
+import pytest
+
+from tasks import countries_build
+from tasks.countries import tag_countries
+from tasks.countries_gazetteer import CURATED, GENERATED, curated_entries, load_aliases
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def codes(text: str, title: str = "") -> set[str]:
+    """Every country the tagger reports for a text."""
+    return {c["code"] for c in tag_countries(title, text)}
+
+
+def ranked(text: str, title: str = "") -> list[str]:
+    """Country codes in the tagger's order."""
+    return [c["code"] for c in tag_countries(title, text)]
+
+
+# Each trap in both directions: (text, countries that must be found, countries that must not).
+TRAPS = [
+    # "US"/"us" the pronoun, also in capitals, against the country
+    ("Let us hope the talks succeed, she told us.", set(), {"US"}),
+    ("US officials arrived in Ottawa on Monday.", {"US"}, set()),
+    ("LET US PRAY FOR PEACE, SAYS BISHOP", set(), {"US"}),
+    ("US TROOPS LEAVE BASE AFTER TALKS", {"US"}, set()),
+    ("U.S. SAYS TRADE DEFICIT NARROWED", {"US"}, set()),
+    # New Mexico is a US state
+    ("Drought hit farms across New Mexico this summer.", {"US"}, {"MX"}),
+    ("Drought hit farms across Mexico this summer.", {"MX"}, {"US"}),
+    ("Officials in Mexico City said the drought would last.", {"MX"}, set()),
+    ("The Gulf of Mexico storm season began early.", set(), {"MX"}),
+    # New South Wales is Australian; Wales is British
+    ("Floods swept through New South Wales on Sunday.", {"AU"}, {"GB"}),
+    ("Floods swept through Wales on Sunday.", {"GB"}, {"AU"}),
+    # Georgia the US state against the country
+    ("The governor of Atlanta, Georgia, signed the budget.", {"US"}, {"GE"}),
+    ("Georgia's legislature passed a voting law, state senators in Atlanta said.", {"US"}, {"GE"}),
+    ("Georgia accused Russia of backing separatists in Abkhazia.", {"GE", "RU"}, {"US"}),
+    ("Protesters filled the streets of Tbilisi as Georgia's parliament voted.", {"GE"}, {"US"}),
+    # Jordan and Chad as first names
+    ("Michael Jordan scored 40 points for the Bulls.", set(), {"JO"}),
+    ("Jordan closed its border crossing with Syria.", {"JO", "SY"}, set()),
+    ("Chad Smith joined the band in 1988.", set(), {"TD"}),
+    ("Chad and Sudan agreed to reopen the border.", {"TD", "SD"}, set()),
+    # turkey the bird
+    ("Families bought a turkey for Thanksgiving dinner.", set(), {"TR"}),
+    ("Turkey raised its key interest rate again.", {"TR"}, set()),
+    # Niger inside Nigeria
+    ("Nigeria raised its oil output quota.", {"NG"}, {"NE"}),
+    ("Niger exports most of its uranium to France.", {"NE", "FR"}, {"NG"}),
+    ("Militants attacked pipelines in the Niger Delta.", {"NG"}, {"NE"}),
+    # Guinea inside Papua New Guinea, Guinea-Bissau, Equatorial Guinea
+    ("Papua New Guinea signed a gas deal.", {"PG"}, {"GN"}),
+    ("Guinea-Bissau held elections on Sunday.", {"GW"}, {"GN"}),
+    ("Equatorial Guinea's oil exports fell.", {"GQ"}, {"GN"}),
+    ("Guinea's bauxite exports rose sharply.", {"GN"}, {"PG", "GW", "GQ"}),
+    ("Researchers tested the drug on a guinea pig.", set(), {"GN"}),
+    # Dominica against the Dominican Republic
+    ("The Dominican Republic expects record tourism.", {"DO"}, {"DM"}),
+    ("Hurricane Maria devastated Dominica in 2017.", {"DM"}, {"DO"}),
+    # the two Congos
+    ("The Democratic Republic of Congo sued Rwanda.", {"CD", "RW"}, {"CG"}),
+    ("The Republic of Congo exports oil from Pointe-Noire.", {"CG"}, {"CD"}),
+    ("Fighting near Goma displaced thousands in eastern Congo.", {"CD"}, {"CG"}),
+    ("Congo's president spoke in Brazzaville on Monday.", {"CG"}, {"CD"}),
+    # "Korea" alone
+    ("Korea's exports of chips rose 20 percent.", {"KR"}, {"KP"}),
+    ("North Korea fired a missile; Korea watchers were alarmed.", {"KP"}, {"KR"}),
+    ("South Korea and North Korea resumed talks.", {"KR", "KP"}, set()),
+    ("Tensions rose on the Korean peninsula.", set(), {"KR", "KP"}),
+]
+
+
+@pytest.mark.parametrize(("text", "present", "absent"), TRAPS)
+def test_false_positive_traps(text: str, present: set[str], absent: set[str]) -> None:
+    found = codes(text)
+    assert present <= found, found
+    assert not absent & found, found
+
+
+def test_names_in_capital_headlines_need_support_from_the_body() -> None:
+    assert codes("Michael Jordan said he would retire.", "MICHAEL JORDAN RETIRES") == set()
+    assert codes("Jordan asked donors for help.", "JORDAN SEEKS AID") == {"JO"}
+
+
+def test_us_mexico_talks_with_the_northern_triangle() -> None:
+    title = "US and Mexico agree plan to curb migration"
+    text = (
+        "WASHINGTON (Reuters) - The United States and Mexico agreed on Tuesday to expand "
+        "work permits and step up border checks, U.S. officials said after two days of talks "
+        "with Mexican ministers in Washington. Mexico will deploy more troops to its southern "
+        "border, Mexico's foreign minister said, while the U.S. government pledged aid to the "
+        "Northern Triangle, where most migrants come from. Guatemala, Honduras and El Salvador "
+        "were not at the table. American officials said they would visit Mexico City next month."
+    )
+    result = tag_countries(title, text)
+    order = [c["code"] for c in result]
+    assert set(order) == {"US", "MX", "GT", "HN", "SV"}
+    assert order[:2] in (["US", "MX"], ["MX", "US"])
+    focus = {c["code"] for c in result if c["focus"]}
+    assert focus == {"US", "MX"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("WASHINGTON (AP) — The Senate passed the bill late on Friday.", {"US"}),
+        ("NEW YORK, March 3 - Shares rose in early trading.", {"US"}),
+        ("DECATUR, Ala., June 19 - First Federal Savings Bank said it took a writeoff.", {"US"}),
+        ("LAKEWOOD, Colo, April 8 - The company reported a profit.", {"US"}),
+        ("TORONTO, March 2 - The company said profit rose.", {"CA"}),
+        ("lima, march 9 - a confidential report criticised the economic plan.", {"PE"}),
+    ],
+)
+def test_datelines_in_capitals(text: str, expected: set[str]) -> None:
+    assert codes(text) == expected
+
+
+def test_dateline_country_is_kept_beside_the_main_subject() -> None:
+    text = (
+        "LONDON, March 3 - Japan's trade surplus widened, the Japanese finance ministry said. "
+        "Japan exported more cars. Tokyo officials said Japanese demand was weak. Japan's yen rose."
+    )
+    assert ranked(text, "JAPAN TRADE SURPLUS WIDENS") == ["JP", "GB"]
+
+
+def test_all_capital_headline_counts_most() -> None:
+    text = (
+        "Brazil will stop paying interest on its foreign debt, the finance minister said on "
+        "Friday. Brazilian officials said talks with creditor banks would go on. Bankers said the "
+        "decision had been expected for weeks and that the banks had set aside reserves against "
+        "such a move, which they said would weigh on their quarterly results. Bankers in "
+        "Argentina said the move could spread to Argentine debt."
+    )
+    result = tag_countries("BRAZIL SUSPENDS DEBT PAYMENTS", text)
+    assert [(c["code"], c["focus"]) for c in result] == [("BR", True), ("AR", False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mexican officials met Honduran and Dutch diplomats.", {"MX", "HN", "NL"}),
+        ("The Ivorian cocoa board and Filipino workers.", {"CI", "PH"}),
+        ("Saudi and Emirati ministers met Swiss bankers.", {"SA", "AE", "CH"}),
+        ("Kiwi exporters and Aussie miners.", {"NZ", "AU"}),
+    ],
+)
+def test_demonyms(text: str, expected: set[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Washington said the sanctions would stay.", {"US"}),
+        ("Beijing warned against interference.", {"CN"}),
+        ("Moscow and Kyiv traded accusations.", {"RU", "UA"}),
+        ("The Kremlin denied it; Downing Street declined to comment.", {"RU", "GB"}),
+        ("Talks in Mexico City and Bogota ended.", {"MX", "CO"}),
+    ],
+)
+def test_capitals_and_cities(text: str, expected: set[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Soviet Union and West Germany signed a pact.", {"RU", "DE"}),
+        ("Burma and Zaire joined the talks.", {"MM", "CD"}),
+        ("Czechoslovakia, Yugoslavia and Ceylon voted.", {"CZ", "RS", "LK"}),
+        ("Rhodesia became Zimbabwe; Siam became Thailand.", {"ZW", "TH"}),
+        ("Peking and Bombay were renamed.", {"CN", "IN"}),
+    ],
+)
+def test_historical_names_map_to_today(text: str, expected: set[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Deutschland und Frankreich verhandeln mit der Schweiz über Zölle.", {"DE", "FR", "CH"}),
+        ("Die Vereinigten Staaten und Großbritannien kritisierten Russland.", {"US", "GB", "RU"}),
+        ("La France et l'Allemagne ont signé un accord avec les États-Unis.", {"FR", "DE", "US"}),
+        ("España y México firmaron un acuerdo con Estados Unidos.", {"ES", "MX", "US"}),
+        ("O Brasil e Portugal assinaram um acordo com a Alemanha.", {"BR", "PT", "DE"}),
+        ("L'Italia e la Germania hanno firmato un accordo con il Giappone.", {"IT", "DE", "JP"}),
+        ("El gobierno mexicano y las autoridades hondureñas firmaron el acuerdo.", {"MX", "HN"}),
+        ("Die deutsche Regierung und die französische Botschaft reagierten.", {"DE", "FR"}),
+    ],
+)
+def test_names_in_the_outlets_languages(text: str, expected: set[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Benelux countries agreed.", {"BE", "NL", "LU"}),
+        ("The Baltic states protested.", {"EE", "LV", "LT"}),
+        ("Migrants from Central America and Europe.", set()),
+        ("Leaders of Latin America and the Middle East met.", set()),
+    ],
+)
+def test_groupings_expand_only_when_specific(text: str, expected: set[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The plant is in Paris, Texas.", {"US"}),
+        ("She grew up in London, Ontario.", {"CA"}),
+        ("The firm is based in Birmingham, England.", {"GB"}),
+    ],
+)
+def test_town_followed_by_its_state_takes_the_states_country(text: str, expected: set[str]) -> None:
+    assert codes(text) == expected
+
+
+def test_mentions_are_counted_and_most_covered_comes_first() -> None:
+    text = (
+        "Mexico and Canada talked. Mexico's peso fell. Mexican exports to Canada rose. Mexico won."
+    )
+    result = tag_countries("", text)
+    assert result[0] == {"code": "MX", "mentions": 4, "focus": True}
+    assert result[1]["code"] == "CA" and result[1]["mentions"] == 2
+
+
+def test_passing_mentions_are_left_out_unless_asked_for() -> None:
+    text = " ".join(["Brazil cut its interest rate."] * 6 + ["A Luxembourg unit issued bonds."])
+    assert codes(text) == {"BR"}
+    assert {c["code"] for c in tag_countries("", text, min_share=0)} == {"BR", "LU"}
+
+
+def test_empty_and_missing_input() -> None:
+    assert tag_countries("", "") == []
+    assert tag_countries(None, None) == []  # type: ignore[arg-type]
+    assert tag_countries("Quarterly results", "Profit rose 5 percent.") == []
+
+
+def test_thread_safe_and_deterministic() -> None:
+    texts = [t for t, _, _ in TRAPS] * 5
+    expected = [tag_countries("", t) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda t: tag_countries("", t), texts)) == expected
+
+
+def test_hand_written_aliases_do_not_contradict_each_other() -> None:
+    assert load_aliases()[1] == []
+
+
+def test_alias_files_use_valid_codes() -> None:
+    valid = {c.alpha_2 for c in pycountry.countries} | {"XK"}
+    entries, _ = curated_entries(CURATED)
+    assert {code for _, e in entries for code in e.codes} <= valid
+    with GENERATED.open(encoding="utf-8") as fh:
+        assert {line.split("\t")[0] for line in fh if not line.startswith("#")} <= valid
+
+
+def test_generated_files_are_up_to_date() -> None:
+    if countries_build.built_with() != version("pycountry"):
+        pytest.skip("pycountry differs from the one the data was built with; rerun the build")
+    with GENERATED.open(encoding="utf-8") as fh:
+        rows = [tuple(line.rstrip("\n").split("\t")) for line in fh if not line.startswith("#")]
+    assert rows == sorted(set(countries_build.iso_names()))
+    with (ROOT / "warehouse" / "data" / "countries.csv").open(encoding="utf-8") as fh:
+        assert [tuple(r) for r in csv.reader(fh)][1:] == countries_build.dimension_rows()
+
+
+def test_countries_dimension_file() -> None:
+    with (ROOT / "warehouse" / "data" / "countries.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["code", "alpha3", "name", "region", "subregion"]
+    by_code = {r["code"]: r for r in rows}
+    assert len(by_code) == len(rows) >= 250
+    assert by_code["MX"] == {
+        "code": "MX",
+        "alpha3": "MEX",
+        "name": "Mexico",
+        "region": "Americas",
+        "subregion": "Latin America and the Caribbean",
+    }
+    assert by_code["XK"]["region"] == "Europe"
+    assert by_code["CD"]["name"] == "Democratic Republic of the Congo"
+    assert all(r["region"] and r["subregion"] for r in rows if r["code"] != "AQ")
+    entries, _ = curated_entries(CURATED)
+    assert {code for _, e in entries for code in e.codes} <= set(by_code)
+
+
+def test_reuters_sample(corpus_dir: Path) -> None:
+    """Micro-F1 on the first labelled Reuters stories stays well above the naive baseline."""
+    mapping = json.loads((corpus_dir / "labelled/reuters21578_places_iso2.json").read_text())["map"]
+    tp = fp = fn = 0
+    with gzip.open(corpus_dir / "labelled/reuters21578.jsonl.gz", "rt", encoding="utf-8") as fh:
+        records = (json.loads(line) for line in fh)
+        labelled = (r for r in records if any(mapping.get(p) for p in r["places"]))
+        for _, record in zip(range(1500), labelled, strict=False):
+            gold = {mapping[p] for p in record["places"] if mapping.get(p)}
+            text = f"{record['dateline'] or ''} {record['body'] or ''}"
+            found = codes(text, record["title"] or "")
+            tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert 2 * precision * recall / (precision + recall) >= 0.85
