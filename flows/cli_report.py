@@ -1,0 +1,111 @@
+"""`newsflow report`: the coverage summary in the terminal, or as one self-contained HTML file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flows.cli import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, UserError, settings_from
+
+# Imported where used, so that building the parser for any newsflow command loads neither
+# DuckDB nor rich (a quarter of a second).
+if TYPE_CHECKING:
+    from warehouse.report import Report
+
+
+def register(sub: argparse._SubParsersAction, add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add the `report` subcommand."""
+    p = add(
+        "report",
+        cmd_report,
+        "coverage summary: top countries and topics, outlets, attention spikes",
+    )
+    p.add_argument(
+        "--days",
+        type=_positive,
+        default=7,
+        help="days covered, ending today or on the newest article day if older (default 7)",
+    )
+    p.add_argument("--source", metavar="ID", help="only this outlet (its id in the sources file)")
+    p.add_argument(
+        "--country",
+        metavar="CC",
+        type=_country,
+        help="focus on articles mentioning this country (ISO 3166-1 alpha-2, e.g. MX)",
+    )
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        type=Path,
+        help="write a self-contained HTML report with charts to FILE instead",
+    )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _country(text: str) -> str:
+    if len(text) != 2 or not text.isalpha():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a two-letter country code")
+    return text.upper()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Print the coverage report, or write it as HTML."""
+    settings = settings_from(args)
+    report = load_report(settings.warehouse_path, args, settings.lock_wait)
+    if args.html is None:
+        from rich.console import Console
+
+        from flows.report_terminal import print_report
+
+        # piped output (a file, a pager, a test) gets room for the outlet table, not 80 columns
+        print_report(report, Console(width=None if sys.stdout.isatty() else 120))
+        return EXIT_OK
+    from warehouse.report_html import render_html
+
+    try:
+        args.html.write_text(render_html(report), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {args.html}: {exc.strerror or exc}") from exc
+    print(f"newsflow: report written to {args.html}", file=sys.stderr)
+    return EXIT_OK
+
+
+def load_report(path: Path, args: argparse.Namespace, wait: float) -> Report:
+    """The report's figures, read over a read-only connection; problems become one-line errors."""
+    import duckdb
+
+    from warehouse.db import WarehouseLocked, connect
+    from warehouse.report import NoArticles, ReportError, build_report
+
+    if not path.exists():
+        raise UserError(f"no warehouse at {path}: run `newsflow ingest` first (or pass --data-dir)")
+    top = 15 if args.html else 10
+    try:
+        with connect(path, read_only=True, wait=wait) as con:
+            return build_report(
+                con, days=args.days, source=args.source, country=args.country, top=top
+            )
+    except NoArticles as exc:
+        raise UserError(str(exc), EXIT_NOTHING) from exc
+    except ReportError as exc:
+        raise UserError(str(exc)) from exc
+    except WarehouseLocked as exc:
+        raise UserError(
+            f"the warehouse {path} is being written by another process (an ingestion run?); "
+            "try again in a moment",
+            EXIT_ERROR,
+        ) from exc
+    except duckdb.CatalogException as exc:
+        raise UserError(
+            f"the warehouse {path} has no analytics views yet: run `newsflow ingest` "
+            "(every load creates them)"
+        ) from exc

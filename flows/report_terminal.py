@@ -1,0 +1,94 @@
+"""The coverage report in the terminal, as rich tables with sparklines."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from warehouse.report import Report
+from warehouse.report_text import named, percent, scope_line, sparkline
+
+OUTLET_ROWS = 12
+TEXT_COLUMNS = {"country", "topic", "outlet", "day", "trend", "top countries"}
+SPIKE_RULE = ">= 3x the median of the 28 days before, >= 5 articles"
+
+
+def print_report(report: Report, console: Console) -> None:
+    """The report as rich tables."""
+    console.print(f"[bold]newsflow coverage[/] {scope_line(report)}", highlight=False)
+    if report.country:
+        console.print(f"daily share mentioning {report.country}: {sparkline(report.focus_trend)}")
+    for table in (_countries(report), _topics(report), _outlets(report), _spikes(report)):
+        console.print(table)
+
+
+def _table(title: str, *columns: str) -> Table:
+    """A table with text columns left-aligned and figures right-aligned."""
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for col in columns:
+        table.add_column(col, justify="left" if col in TEXT_COLUMNS else "right")
+    return table
+
+
+def _countries(report: Report) -> Table:
+    title = f"Countries mentioned with {report.country}" if report.country else "Top countries"
+    table = _table(title, "country", "articles", "share", "trend")
+    for c in report.countries:
+        table.add_row(
+            named(c.name, c.code), f"{c.articles:,}", percent(c.share), sparkline(c.trend)
+        )
+    return table
+
+
+def _topics(report: Report) -> Table:
+    title = f"Topics of articles mentioning {report.country}" if report.country else "Top topics"
+    table = _table(title, "topic", "articles", "share")
+    for t in report.topics:
+        table.add_row(t.name, f"{t.articles:,}", percent(t.share))
+    return table
+
+
+def _outlets(report: Report) -> Table:
+    focus = [f"{report.country} share"] if report.country else []
+    table = _table(
+        "Outlets (home = own country mentioned, foreign = another country mentioned)",
+        "outlet",
+        "home",
+        "articles",
+        *focus,
+        "home",
+        "foreign",
+        "countries",
+        "top countries",
+    )
+    for o in report.outlet_rows[:OUTLET_ROWS]:
+        shares = [percent(o.focus_share)] if report.country else []
+        table.add_row(
+            o.name,
+            o.home or "?",
+            f"{o.articles:,}",
+            *shares,
+            percent(o.home_share),
+            percent(o.foreign_share),
+            str(o.countries_covered),
+            " ".join(o.top_countries),
+        )
+    if len(report.outlet_rows) > OUTLET_ROWS:
+        table.caption = (
+            f"{len(report.outlet_rows) - OUTLET_ROWS} more outlets: see --html or --source ID"
+        )
+    return table
+
+
+def _spikes(report: Report) -> Table | str:
+    if not report.spikes:
+        return f"[bold]Attention spikes[/] ({SPIKE_RULE}): none in this period"
+    table = _table(
+        "Attention spikes (all outlets)", "day", "country", "articles", "baseline", "ratio"
+    )
+    table.caption = SPIKE_RULE
+    for s in report.spikes:
+        table.add_row(
+            str(s.day), named(s.name, s.code), str(s.articles), f"{s.baseline:g}", f"{s.ratio:.1f}x"
+        )
+    return table

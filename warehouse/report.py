@@ -1,0 +1,185 @@
+"""The coverage report's figures, read from the warehouse's analytics views (no Prefect)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from warehouse.db import sql
+
+
+class ReportError(ValueError):
+    """A report that cannot be made as asked (unknown outlet)."""
+
+
+class NoArticles(ReportError):
+    """The warehouse holds no article yet."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """The report's days, both ends included."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(n) for n in range((self.last - self.first).days + 1)]
+
+
+@dataclass
+class CountryRow:
+    """A country's coverage: focus articles mentioning it, their share, and the daily share."""
+
+    code: str
+    name: str
+    articles: int
+    share: float
+    trend: list[float] = field(default_factory=list)
+
+
+@dataclass
+class TopicRow:
+    """A topic's coverage among the focus articles."""
+
+    code: str
+    name: str
+    articles: int
+    share: float
+
+
+@dataclass
+class OutletRow:
+    """One outlet over the period; focus_share is 1 without a country filter."""
+
+    source_id: str
+    name: str
+    home: str | None
+    articles: int
+    focus_share: float
+    home_share: float | None
+    foreign_share: float | None
+    countries_covered: int
+    top_countries: list[str]
+
+
+@dataclass
+class SpikeRow:
+    """A day when a country's coverage jumped against its trailing 28-day median."""
+
+    day: date
+    code: str
+    name: str
+    articles: int
+    baseline: float
+    ratio: float
+
+
+@dataclass
+class HeatCell:
+    """Focus articles mentioning a country and listing a topic."""
+
+    country_code: str
+    topic_code: str
+    topic: str
+    articles: int
+    country_articles: int
+
+
+@dataclass
+class Report:
+    """Everything the terminal, HTML and markdown reports show."""
+
+    period: Period
+    source: str | None
+    country: str | None
+    articles: int
+    focus_articles: int
+    outlets: int
+    focus_trend: list[float]
+    countries: list[CountryRow]
+    topics: list[TopicRow]
+    outlet_rows: list[OutletRow]
+    spikes: list[SpikeRow]
+    heatmap: list[HeatCell]
+
+
+def _query(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, Any]) -> list[tuple]:
+    """Run warehouse/sql/<name>.sql with the values it names (DuckDB rejects unused parameters)."""
+    text = sql(name)
+    used = set(re.findall(r"\$(\w+)", text))
+    return con.execute(text, {k: v for k, v in values.items() if k in used}).fetchall()
+
+
+def report_period(con: duckdb.DuckDBPyConnection, days: int, today: date | None = None) -> Period:
+    """The last `days` days up to today, or up to the newest article day when that is older."""
+    newest = _query(con, "report_newest_day", {})[0][0]
+    if newest is None:
+        raise NoArticles("the warehouse holds no articles yet: run `newsflow ingest` first")
+    last = min(today or datetime.now(UTC).date(), newest)
+    return Period(last - timedelta(days - 1), last)
+
+
+def check_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Refuse an outlet id the warehouse has never seen, naming a few it knows."""
+    known = [row[0] for row in _query(con, "report_known_sources", {})]
+    if source not in known:
+        listed = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+        raise ReportError(f"unknown outlet '{source}' (known: {listed or 'none'})")
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    days: int = 7,
+    source: str | None = None,
+    country: str | None = None,
+    today: date | None = None,
+    top: int = 10,
+) -> Report:
+    """Gather the report's figures; raises ReportError when there is nothing to report on."""
+    if source is not None:
+        check_source(con, source)
+    period = report_period(con, days, today)
+    values: dict[str, Any] = {
+        "first_day": period.first,
+        "last_day": period.last,
+        "source": source,
+        "country": country,
+        "top": top,
+    }
+    for table in ("report_articles", "report_mentions", "report_topic_mentions"):
+        _query(con, table, values)
+    articles, focus_articles, outlets = _query(con, "report_totals", values)[0]
+    countries = _country_rows(con, values)
+    return Report(
+        period=period,
+        source=source,
+        country=country,
+        articles=articles,
+        focus_articles=focus_articles,
+        outlets=outlets,
+        focus_trend=[r[1] for r in _query(con, "report_focus_trend", values)],
+        countries=countries,
+        topics=[TopicRow(*row) for row in _query(con, "report_top_topics", values)],
+        outlet_rows=[OutletRow(*row) for row in _query(con, "report_outlets", values)],
+        spikes=[SpikeRow(*row) for row in _query(con, "report_spikes", values)],
+        heatmap=[HeatCell(*row) for row in _query(con, "report_heatmap", values)],
+    )
+
+
+def _country_rows(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> list[CountryRow]:
+    """The top countries with their daily trend; leaves their codes in values["codes"]."""
+    countries = [CountryRow(*row) for row in _query(con, "report_top_countries", values)]
+    values["codes"] = [c.code for c in countries]
+    trends: dict[str, list[float]] = {}
+    for code, _day, _articles, share in _query(con, "report_country_trend", values):
+        trends.setdefault(code, []).append(share)
+    for c in countries:
+        c.trend = trends.get(c.code, [])
+    return countries

@@ -1,0 +1,6 @@
+-- Headline counts of the report's period.
+select
+    count(*) as articles,
+    count(*) filter (where focus) as focus_articles,
+    count(distinct source_id) as outlets
+from report_articles;
