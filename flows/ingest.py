@@ -6,13 +6,14 @@ from pathlib import Path
 
 from prefect import flow
 from prefect.futures import PrefectFuture, as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.runners import make_task_runner
 from flows.settings import Settings
-from tasks import stages
+from tasks import runlock, stages
 from tasks.fetch import FetchConfig
 from tasks.harvest import SourceReport
 from tasks.run import RunConfig, RunSummary, close_shared, new_run
+from tasks.schedules import select_sources
 from tasks.sources import Source, load_sources
 
 
@@ -44,22 +45,27 @@ def _found(future: PrefectFuture, source: Source) -> tuple:
     return result if isinstance(result, tuple) else ([], _report(future, source))
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=True)
+# The task runner is chosen at import (NEWSFLOW_TASK_RUNNER) so deployment runs, which re-import
+# this module in a fresh process, get the same one as `newsflow ingest`.
+@flow(name="ingest", task_runner=make_task_runner(), log_prints=True)
 def ingest(sources_file: str | None = None, data_dir: str | None = None,
-           max_per_source: int | None = None) -> RunSummary:
+           max_per_source: int | None = None, source_ids: list[str] | None = None) -> RunSummary:
     """One ingestion run: discover, fetch, extract and tag per source, then publish and load."""
     overrides = {"sources": sources_file, "data_dir": data_dir, "max_per_source": max_per_source}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    sources = load_sources(Path(settings.sources))
-    config, ctx = run_config(settings), new_run(settings.data_dir)
-    stages.catch_up(config)
-    try:
-        discovering = {stages.discover.submit(s, config, ctx): s for s in sources}
-        harvesting = [(stages.harvest.submit(discovering[f], _found(f, discovering[f]), config, ctx),
-                       discovering[f]) for f in as_completed(list(discovering))]
-        reports = [_report(f, s) for f, s in harvesting]
-    finally:
-        close_shared()
-    summary = stages.finish(sources, reports, config, ctx)
+    sources = select_sources(load_sources(Path(settings.sources)), source_ids)
+    config = run_config(settings)
+    # One writer per data directory: a second run waits here instead of interleaving lake writes.
+    with runlock.hold(settings.data_dir, purpose="ingest"):
+        ctx = new_run(settings.data_dir)
+        stages.catch_up(config)
+        try:
+            discovering = {stages.discover.submit(s, config, ctx): s for s in sources}
+            harvesting = [(stages.harvest.submit(discovering[f], _found(f, discovering[f]), config, ctx),
+                           discovering[f]) for f in as_completed(list(discovering))]
+            reports = [_report(f, s) for f, s in harvesting]
+        finally:
+            close_shared()
+        summary = stages.finish(sources, reports, config, ctx)
     stages.publish_summary(summary, config)
     return summary

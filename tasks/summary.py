@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from tasks.run import RunSummary
-from warehouse.db import WarehouseLocked, connect, sql
-
-log = logging.getLogger(__name__)
+from warehouse.report_text import headline_markdown
 
 COLUMNS = ("source", "discovered", "known", "fetched", "new", "skipped", "failed", "listings", "first error")
 
@@ -27,21 +22,8 @@ def summary_rows(summary: RunSummary) -> list[dict[str, Any]]:
     return rows
 
 
-def top_coverage(warehouse: Path, run_id: str, n: int = 10) -> tuple[list[tuple], list[tuple]]:
-    """The run's most covered countries and topics, read from the warehouse."""
-    try:
-        with connect(warehouse, read_only=True, wait=2.0) as con:
-            params = {"run_id": run_id, "n": n}
-            return (con.execute(sql("run_top_countries"), params).fetchall(),
-                    con.execute(sql("run_top_topics"), params).fetchall())
-    except (FileNotFoundError, WarehouseLocked, duckdb.Error) as exc:
-        log.warning("coverage summary unavailable: %s", exc)
-        return [], []
-
-
 def coverage_markdown(summary: RunSummary, warehouse: Path) -> str:
-    """Markdown with the run's headline numbers and its top countries and topics."""
-    countries, topics = top_coverage(warehouse, summary.run_id)
+    """Markdown with the run's counts, then the coverage report's headline figures."""
     lines = [
         f"# newsflow run {summary.run_id}",
         "",
@@ -51,7 +33,4 @@ def coverage_markdown(summary: RunSummary, warehouse: Path) -> str:
     ]
     if summary.load_error:
         lines.append(f"- warehouse load postponed: {summary.load_error}")
-    for title, rows in (("Top countries", countries), ("Top topics", topics)):
-        lines += ["", f"## {title}", "", "| code | name | articles |", "|---|---|---:|"]
-        lines += [f"| {code} | {name} | {n} |" for code, name, n in rows] or ["| - | none yet | 0 |"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + headline_markdown(warehouse, summary.run_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -30,32 +30,89 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
 
 
+# A writer that finds the file locked keeps this flag fresh while it retries; readers seeing a fresh
+# flag hold back before opening, so a stream of short read-only queries cannot starve a load.
+WRITER_FLAG_FRESH = 2.0
+
+
+def writer_flag(path: Path) -> Path:
+    """The flag file a waiting writer keeps beside the warehouse."""
+    return path.with_name(path.name + ".writer-waiting")
+
+
+def writer_waiting(path: Path) -> bool:
+    """Whether a writer touched the flag within the last WRITER_FLAG_FRESH seconds."""
+    try:
+        return time.time() - writer_flag(path).stat().st_mtime < WRITER_FLAG_FRESH
+    except OSError:
+        return False
+
+
+def _touch(flag: Path) -> bool:
+    try:
+        flag.touch()
+        return True
+    except OSError:  # a read-only data directory: readers simply won't yield
+        return False
+
+
 @contextmanager
-def connect(path: Path, *, read_only: bool = False, wait: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse, retrying briefly while another process holds its lock."""
+def connect(path: Path, *, read_only: bool = False, wait: float = 10.0,
+            on_wait: Callable[[], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, retrying briefly while another process holds its lock.
+
+    on_wait is called once, the first time the call has to wait (for a lock or a waiting writer).
+    """
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `newsflow ingest` first")
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
-    delay = 0.05
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
-        except duckdb.IOException as exc:
-            if not _is_lock_error(exc):
-                raise
-            if time.monotonic() >= deadline:
-                raise WarehouseLocked(
-                    f"the warehouse {path} is locked by another process (a DuckDB client or another "
-                    f"newsflow run); nothing is lost: the next run loads what is waiting in the lake"
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+    notify = _once(on_wait)
+    while read_only and writer_waiting(path) and time.monotonic() < deadline:
+        notify()
+        time.sleep(0.05)
+    con = _open(path, read_only, deadline, notify)
     try:
         yield con
     finally:
         con.close()
+
+
+def _once(func: Callable[[], None] | None) -> Callable[[], None]:
+    """A callable running func on its first call only."""
+    done = False
+
+    def call() -> None:
+        nonlocal done
+        if func is not None and not done:
+            done = True
+            func()
+    return call
+
+
+def _open(path: Path, read_only: bool, deadline: float, notify: Callable[[], None]) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect with backoff while the file is locked; a writer flags that it is waiting."""
+    delay, flagged = 0.05, False
+    try:
+        while True:
+            try:
+                return duckdb.connect(str(path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if not _is_lock_error(exc):
+                    raise
+                if not read_only:
+                    flagged = _touch(writer_flag(path)) or flagged
+                if time.monotonic() >= deadline:
+                    raise WarehouseLocked(
+                        f"the warehouse {path} is locked by another process (a DuckDB client or another "
+                        f"newsflow run); nothing is lost: the next run loads what is waiting in the lake"
+                    ) from exc
+                notify()
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+    finally:
+        if flagged:
+            writer_flag(path).unlink(missing_ok=True)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
