@@ -63,6 +63,7 @@ class NewsSite:
         self.latency, self.slow_seconds = latency, slow_seconds
         self.hits: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
+        self.last_status: dict[str, int] = {}
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -146,6 +147,7 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                 status, body = 304, b""
             with site._lock:
                 site.statuses[status] += 1
+                site.last_status[self.path] = status
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
