@@ -11,7 +11,7 @@ from flows.runners import make_task_runner
 from flows.settings import Settings
 from tasks import runlock, stages
 from tasks.fetch import FetchConfig
-from tasks.harvest import SourceReport
+from tasks.harvest import RunContext, SourceReport
 from tasks.run import RunConfig, RunSummary, close_shared, new_run
 from tasks.schedules import select_sources
 from tasks.sources import Source, load_sources
@@ -22,6 +22,7 @@ def run_config(settings: Settings) -> RunConfig:
     networks = tuple(n.strip() for n in settings.allowed_networks.split(",") if n.strip())
     fetch = FetchConfig(
         user_agent=settings.user_agent, read_timeout=settings.timeout, max_bytes=settings.max_bytes,
+        total_timeout=settings.total_timeout,
         host_delay=settings.host_delay, host_concurrency=settings.host_concurrency,
         allow_private=settings.allow_private_hosts, allowed_networks=networks,
         robots=settings.respect_robots,
@@ -45,6 +46,17 @@ def _found(future: PrefectFuture, source: Source) -> tuple:
     return result if isinstance(result, tuple) else ([], _report(future, source))
 
 
+def _harvest_all(sources: list[Source], config: RunConfig, ctx: RunContext) -> list[SourceReport]:
+    """Discover and harvest every source concurrently; every source's report, crashed or not."""
+    try:
+        discovering = {stages.discover.submit(s, config, ctx): s for s in sources}
+        harvesting = [(stages.harvest.submit(discovering[f], _found(f, discovering[f]), config, ctx),
+                       discovering[f]) for f in as_completed(list(discovering))]
+        return [_report(f, s) for f, s in harvesting]
+    finally:
+        close_shared()
+
+
 # The task runner is chosen at import (NEWSFLOW_TASK_RUNNER) so deployment runs, which re-import
 # this module in a fresh process, get the same one as `newsflow ingest`.
 @flow(name="ingest", task_runner=make_task_runner(), log_prints=True)
@@ -59,13 +71,7 @@ def ingest(sources_file: str | None = None, data_dir: str | None = None,
     with runlock.hold(settings.data_dir, purpose="ingest"):
         ctx = new_run(settings.data_dir)
         stages.catch_up(config)
-        try:
-            discovering = {stages.discover.submit(s, config, ctx): s for s in sources}
-            harvesting = [(stages.harvest.submit(discovering[f], _found(f, discovering[f]), config, ctx),
-                           discovering[f]) for f in as_completed(list(discovering))]
-            reports = [_report(f, s) for f, s in harvesting]
-        finally:
-            close_shared()
+        reports = _harvest_all(sources, config, ctx)
         summary = stages.finish(sources, reports, config, ctx)
     stages.publish_summary(summary, config)
     return summary

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     host_concurrency: int = Field(2, ge=1)
     fetch_workers: int = Field(16, ge=1)
     timeout: float = Field(20.0, gt=0)
+    total_timeout: float = Field(60.0, gt=0)  # wall-clock cap per request, body included
     max_bytes: int = Field(10_000_000, gt=0)
     allow_private_hosts: bool = False
     allowed_networks: str = ""  # comma-separated CIDRs allowed even without allow_private_hosts
