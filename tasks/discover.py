@@ -128,6 +128,7 @@ def walk_sitemaps(
     max_depth: int = 3,
     max_sitemaps: int = 50,
     max_items: int = 50000,
+    on_error: Callable[[str, FeedError], None] | None = None,
 ) -> list[Link]:
     """Links of a sitemap and the indexes below it, breadth first; the root is depth 0."""
     start = normalize_url(root_url) or root_url
@@ -146,6 +147,8 @@ def walk_sitemaps(
             links, children = parse_any(body, url)
         except FeedError as exc:
             log.warning("sitemap %s skipped: %s", url, exc)
+            if on_error:
+                on_error(url, exc)
             continue
         for link in links:
             found.setdefault(link.url, link)

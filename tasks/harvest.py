@@ -78,44 +78,66 @@ def collect_links(
     stager: Stager, ctx: RunContext, report: SourceReport,
 ) -> list[Link]:
     """Every link the source's feeds, sitemaps and fixed URLs list now, de-duplicated."""
-
-    def fetch_listing(url: str, kind: str) -> bytes | None:
-        etag, modified = validators.get(url, (None, None))
-        page = fetcher.fetch(url, etag=etag, last_modified=modified, expect="xml")
-        outcome = "not_modified" if page.status == 304 else "ok" if page.ok else "failed"
-        if outcome == "failed":
-            report.feeds_failed += 1
-            report.note_error(f"{url}: {page.error}")
-        elif outcome == "not_modified":
-            report.feeds_not_modified += 1
-        else:
-            report.feeds_ok += 1
-        stager.add("fetches", fetch_row(ctx, source.id, kind, page, outcome))
-        return page.body if outcome == "ok" else None
-
+    listings = ListingReader(source.id, fetcher, validators, ctx, report)
     links: list[Link] = []
     for url in source.feeds:
-        links.extend(_parse_listing(url, fetch_listing(url, "feed"), fetch_listing, report))
+        links.extend(listings.feed(url))
     for url in source.sitemaps:
-        links.extend(walk_sitemaps(url, lambda u: fetch_listing(u, "sitemap")))
+        links.extend(walk_sitemaps(url, listings.sitemap_body, on_error=listings.unusable))
     links.extend(Link(u) for u in source.urls)
+    for row in listings.rows.values():
+        stager.add("fetches", row)
     return _unique(links)
 
 
-def _parse_listing(url: str, body: bytes | None, fetch: Callable[[str, str], bytes | None],
-                   report: SourceReport) -> list[Link]:
-    """Links of a fetched feed; a feed URL that turns out to be a sitemap index is walked."""
-    if body is None:
-        return []
-    try:
-        links, children = parse_any(body, url)
-    except FeedError as exc:
-        report.feeds_failed += 1
-        report.note_error(f"{url}: {exc}")
-        return []
-    for child in children:
-        links.extend(walk_sitemaps(child, lambda u: fetch(u, "sitemap")))
-    return links
+class ListingReader:
+    """Fetches feeds and sitemaps with conditional GET; one fetches row per listing, parse errors included."""
+
+    def __init__(self, source_id: str, fetcher: Fetcher, validators: dict[str, tuple[str | None, str | None]],
+                 ctx: RunContext, report: SourceReport) -> None:
+        self.source_id, self.fetcher, self.validators = source_id, fetcher, validators
+        self.ctx, self.report = ctx, report
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def body(self, url: str, kind: str) -> bytes | None:
+        """The listing's body, or None when it failed or has not changed."""
+        etag, modified = self.validators.get(url, (None, None))
+        page = self.fetcher.fetch(url, etag=etag, last_modified=modified, expect="xml")
+        outcome = "not_modified" if page.status == 304 else "ok" if page.ok else "failed"
+        if outcome == "failed":
+            self.report.feeds_failed += 1
+            self.report.note_error(f"{url}: {page.error}")
+        elif outcome == "not_modified":
+            self.report.feeds_not_modified += 1
+        else:
+            self.report.feeds_ok += 1
+        self.rows[url] = fetch_row(self.ctx, self.source_id, kind, page, outcome)
+        return page.body if outcome == "ok" else None
+
+    def sitemap_body(self, url: str) -> bytes | None:
+        return self.body(url, "sitemap")
+
+    def unusable(self, url: str, exc: Exception) -> None:
+        """A listing that answered but cannot be parsed counts as failed, with the parser's reason."""
+        self.report.feeds_ok -= 1
+        self.report.feeds_failed += 1
+        self.report.note_error(f"{url}: {exc}")
+        if url in self.rows:
+            self.rows[url].update(outcome="failed", reason=f"unusable listing: {exc}")
+
+    def feed(self, url: str) -> list[Link]:
+        """Links of a feed; a feed URL that turns out to be a sitemap index is walked."""
+        body = self.body(url, "feed")
+        if body is None:
+            return []
+        try:
+            links, children = parse_any(body, url)
+        except FeedError as exc:
+            self.unusable(url, exc)
+            return []
+        for child in children:
+            links.extend(walk_sitemaps(child, self.sitemap_body, on_error=self.unusable))
+        return links
 
 
 def _unique(links: Iterable[Link]) -> list[Link]:

@@ -92,7 +92,6 @@ def hostile_run(corpus_dir: Path, prefect_harness, fast_fetch_env, tmp_path_fact
     start = len(CONNECTS)
     root = tmp_path_factory.mktemp("hostile")
     with NewsSite(make_outlets(pages[1:], 2)) as site, pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NEWSFLOW_MAX_BYTES", "3000000")
         mp.setenv("NEWSFLOW_TOTAL_TIMEOUT", "4")
         mp.setenv("NEWSFLOW_MAX_PER_SOURCE", "40")
         hostile_feeds = {"pages": "/feeds/pages.xml", "laughs": "/feeds/laughs.xml", "xxe": "/feeds/xxe.xml",
@@ -146,7 +145,10 @@ def test_hostile_feeds_are_refused_with_reasons(hostile_run) -> None:
     by_source = {r.source_id: r for r in hostile_run["summary"].sources}
     for name in ("h-laughs", "h-xxe"):
         assert by_source[name].discovered == 0 and "entit" in " ".join(by_source[name].errors).lower()
-    assert by_source["h-giant"].fetched + by_source["h-giant"].failed <= 40  # capped per source
+    reasons = dict(rows(hostile_run["data"], "select source_id, reason from fetches where kind = 'feed'"))
+    assert "unusable listing" in reasons["h-laughs"] and "unusable listing" in reasons["h-xxe"]
+    giant = by_source["h-giant"]
+    assert giant.discovered == 5000 and giant.fetched + giant.failed <= 40  # capped per feed and source
     assert hostile_run["hostile"].hits["/feeds/self-index.xml"] == 1
 
 
