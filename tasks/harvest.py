@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.archive import RawPage, WarcSink, iter_warc
+from tasks.crashpoints import crash_point
 from tasks.discover import FeedError, parse_any, walk_sitemaps
 from tasks.fetch import Fetcher
 from tasks.lake import Stager
@@ -208,6 +209,8 @@ def process_all(pages: Iterable[Page], pool: Executor, sink: PageSink, language:
             sink.failed(page)
             continue
         sink.report.fetched += 1
+        if sink.report.fetched == 3:
+            crash_point("fetch")
         if on_page:
             on_page(page)
         future = pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, language)

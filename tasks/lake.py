@@ -11,6 +11,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tasks.crashpoints import crash_point
+
 log = logging.getLogger(__name__)
 
 TS = pa.timestamp("us", tz="UTC")
@@ -52,8 +54,10 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
 }
 
-# Order matters for loading: parents before children.
 TABLES = tuple(SCHEMAS)
+# Articles go first and fetches after them: a crash between the two leaves pages that are
+# fetched again next run (duplicates are dropped by key), never pages marked done with no article.
+PUBLISH_ORDER = ("articles", "article_countries", "article_topics", "fetches", "sources", "runs")
 
 
 def lake_file(data_dir: Path, table: str, day: str, run_id: str) -> Path:
@@ -109,7 +113,7 @@ class Stager:
 def publish(staging_dir: Path, data_dir: Path, day: str, run_id: str) -> dict[str, int]:
     """Merge a run's staged files into one lake file per table; returns rows per table."""
     counts: dict[str, int] = {}
-    for table in TABLES:
+    for table in PUBLISH_ORDER:
         parts = sorted(staging_dir.glob(f"{table}--*.parquet"))
         if not parts:
             continue
@@ -135,12 +139,28 @@ def _replace_with(path: Path, write: Any) -> Any:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         result = write(tmp)
+        crash_point("lake-write")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return result
+
+
+def remove_leftovers(data_dir: Path) -> int:
+    """Delete staging folders and temporary files of runs that died; call only under the run lock."""
+    import shutil
+
+    removed = 0
+    for folder in (data_dir / "staging").glob("*"):
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    for pattern in ("lake/**/.*.tmp", "raw/**/.*.part"):
+        for tmp in data_dir.glob(pattern):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def lake_files(data_dir: Path) -> list[tuple[str, Path]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from tasks.fetch import FetchConfig, Fetcher
 from tasks.harvest import RunContext, SourceReport, collect_links, harvest
-from tasks.lake import Stager, publish
+from tasks.lake import Stager, publish, remove_leftovers
 from tasks.models import Link
 from tasks.process import shared_pool, shutdown_pools
 from tasks.sources import Source
@@ -80,7 +80,9 @@ def new_run(data_dir: Path) -> RunContext:
 
 
 def catch_up(config: RunConfig) -> LoadReport | None:
-    """Load lake files an earlier run could not load, so known-URL checks see them."""
+    """Clear what a dead run left half-written, then load lake files an earlier run could not load."""
+    if removed := remove_leftovers(config.data_dir):
+        log.warning("removed %d leftovers of an interrupted run (never published, fetched again now)", removed)
     try:
         return load_lake(config.data_dir, config.warehouse, wait=config.lock_wait)
     except WarehouseLocked as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from tasks.crashpoints import crash_point
 from tasks.lake import lake_files
 from warehouse.db import connect, create_views, load_dimensions, migrate, sql
 
@@ -59,6 +60,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel: str)
     con.execute(sql(f"load_{table}"), params)
     if table == "fetches":
         con.execute(sql("update_feed_state"), params)
+    crash_point("load")
     con.execute(
         "insert into lake_files (path, lake_table, rows) values (?, ?, ?)", [rel, table, rows]
     )

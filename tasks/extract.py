@@ -1,0 +1,180 @@
+"""Extraction: an HTML page (a string) in, an `Article` record or `NotAnArticle` out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.settings import Document
+from trafilatura.utils import load_html
+
+from tasks.agencies import find_agencies
+from tasks.authors import split_authors
+from tasks.decoding import decode_html
+from tasks.language import choose_language
+from tasks.models import Article, NotAnArticle
+from tasks.pagemeta import PageMeta, read_page_meta
+from tasks.pagetype import check_body, is_front_page, reject_by_markup, word_count
+from tasks.titles import choose_title
+from tasks.urls import normalize_url
+
+__all__ = ["decode_html", "extract_article", "word_count", "content_hash"]
+
+log = logging.getLogger(__name__)
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # older "publish dates" are placeholders (1970, 1900)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_OPEN_TITLE = re.compile(r"<title[^>]*>[^<]*", re.IGNORECASE)
+_CLOSE_TITLE = re.compile(r"</title\s*>", re.IGNORECASE)
+_BROKEN_DOCTYPE = re.compile(r"\s*<!doctype[^>]*?(?=<)", re.IGNORECASE)
+
+
+def extract_article(html: str, url: str | None = None, *, default_language: str | None = None) -> Article:
+    """Extract the article of one HTML page; raise NotAnArticle with a reason when there is none."""
+    tree = _parse(html)
+    meta = read_page_meta(tree)
+    page_url = url or _absolute(meta.canonical, None) or ""
+    canonical = _canonical_url(meta.canonical, page_url)
+    reject_by_markup(meta, url or canonical)
+    doc = _run_trafilatura(tree, page_url)
+    title = choose_title(tree, meta.title, doc.title, meta.site_name or doc.sitename, page_url)
+    text = _clean_body(doc.text or "", title)
+    words = word_count(text)
+    text = check_body(text, words, tree)
+    words = word_count(text)
+    authors, byline_agencies = split_authors(doc.author or "", meta.site_name or doc.sitename, page_url)
+    agencies = list(dict.fromkeys(byline_agencies + find_agencies(text)))
+    return Article(
+        url=page_url,
+        canonical_url=canonical,
+        title=title,
+        text=text,
+        description=_clean_line(doc.description or "") or None,
+        published_at=_published(meta, doc.date),
+        authors=authors,
+        agencies=agencies,
+        language=choose_language(text, meta.lang, default_language),
+        word_count=words,
+        content_hash=content_hash(text),
+    )
+
+
+def _parse(html: str) -> HtmlElement:
+    """The page's element tree: one parse, and a second only for a page broken at the top."""
+    if not html or not html.strip():
+        raise NotAnArticle("empty page")
+    tree = _load(html)
+    if _lost_document(tree) and (repaired := _repair(html)) != html:
+        log.debug("reparsing a page whose head swallowed the document")
+        tree = _load(repaired)
+    if tree is None or len(tree) == 0:
+        raise NotAnArticle("not parseable as HTML: no document structure")
+    return tree
+
+
+def _load(html: str) -> HtmlElement | None:
+    """trafilatura's HTML loading (with its repairs for common breakage), never raising."""
+    try:
+        return load_html(html)
+    except (ValueError, TypeError) as exc:
+        log.debug("lxml could not parse the page: %s", exc)
+        return None
+
+
+def _lost_document(tree: HtmlElement | None) -> bool:
+    """True when parsing kept no body: an unclosed <title>, doctype or quote ate the page."""
+    if tree is None or len(tree) == 0:
+        return True
+    if tree.find("body") is not None or len(tree) > 1:
+        return False
+    title = tree.find(".//title")
+    return title is None or len(title.text or "") > 1000
+
+
+def _repair(html: str) -> str:
+    """Close an unclosed <title>, drop an unclosed doctype, tame a broken <html> tag."""
+    head = html[:4096]
+    if (m := _OPEN_TITLE.search(head)) and not _CLOSE_TITLE.match(head, m.end()):
+        html = html[: m.end()] + "</title>" + html[m.end() :]
+    if (m := _BROKEN_DOCTYPE.match(html)) is not None:
+        html = html[m.end() :]
+    start = html.lower().find("<html")
+    end = html.find("\n", start)
+    if start >= 0 and end > 0 and html.count('"', start, end) % 2:
+        html = html[:start] + "<html>" + html[end:]
+    return html
+
+
+def _run_trafilatura(tree: HtmlElement, url: str) -> Document:
+    """Body and metadata in one trafilatura pass over the parsed tree."""
+    # Comments are dropped before extraction (not after): reader comments are never article text.
+    doc = trafilatura.bare_extraction(tree, url=url or None, with_metadata=True, include_comments=False)
+    if not isinstance(doc, Document) or not (doc.text or "").strip():
+        raise NotAnArticle("no main text found")
+    return doc
+
+
+def _absolute(link: str | None, base: str | None) -> str | None:
+    """link resolved against base, or None when it is not an http(s) URL."""
+    if not link:
+        return None
+    try:
+        joined = urljoin(base, link) if base else link
+    except ValueError:
+        return None
+    return joined if urlsplit(joined).scheme in ("http", "https") else None
+
+
+def _canonical_url(link: str | None, url: str) -> str:
+    """Normalised canonical link of the page, else its normalised URL."""
+    canonical = _absolute(link, url or None)
+    # A canonical pointing at the home page from an article URL is a template bug, not a fact.
+    if canonical and url and is_front_page(canonical) and not is_front_page(url):
+        canonical = None
+    chosen = canonical or url
+    return (normalize_url(chosen) or chosen) if chosen else ""
+
+
+def _clean_line(value: str) -> str:
+    """One line of text with collapsed whitespace."""
+    return _SPACES.sub(" ", value.replace("\n", " ")).strip()
+
+
+def _clean_body(text: str, title: str) -> str:
+    """Body text: trimmed lines, no blank lines, no leading repeat of the title."""
+    lines = [cleaned for line in text.split("\n") if (cleaned := _SPACES.sub(" ", line).strip())]
+    if lines and title and lines[0].casefold() == title.casefold():
+        lines = lines[1:]
+    return "\n".join(lines)
+
+
+def _published(meta: PageMeta, found: str | None) -> datetime | None:
+    """The page's publish time: the markup's timestamp, or htmldate's day at midnight UTC."""
+    day: date | None = None
+    if found:
+        try:
+            day = date.fromisoformat(found[:10])
+        except ValueError:
+            day = None
+    stamp = meta.published
+    if stamp is not None and stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)  # records carry aware times; an offset-less one is UTC
+    if stamp is not None and not EARLIEST <= stamp <= datetime.now(UTC) + timedelta(days=1):
+        stamp = None  # a template placeholder or a clock error, not this page's date
+    # htmldate weighs many signals (URL, visible dates); a markup stamp more than a day away
+    # from its answer is usually a template's "now" or an update time.
+    if stamp is not None and (day is None or abs(stamp.date() - day) <= timedelta(days=1)):
+        return stamp
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def content_hash(text: str) -> str:
+    """Stable 32-hex-digit hash of the text, blind to case, Unicode form and whitespace."""
+    normal = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return hashlib.blake2b(normal.encode("utf-8"), digest_size=16).hexdigest()

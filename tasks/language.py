@@ -1,0 +1,56 @@
+"""Article language: the page's declared language when the text agrees, else detected."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+log = logging.getLogger(__name__)
+
+SAMPLE_CHARS = 1000  # detection cost grows with length (a Python loop per byte); 1,000 suffice
+MIN_CHARS = 40  # below this detection is a guess: trust the page or the source instead
+CONFIDENT = 0.9  # probability above which detection overrides a contradicting declaration
+# Codes the model keeps apart that a declaration may legitimately use for the same text.
+_SAME = [{"no", "nb", "nn"}, {"hr", "sr", "bs"}, {"ms", "id"}, {"zh", "yue"}, {"fa", "prs"}]
+
+_identifier: LanguageIdentifier | None = None
+_lock = threading.Lock()
+
+
+def _model() -> LanguageIdentifier:
+    """The py3langid model with probabilities, limited to ISO 639-1 languages; loaded once."""
+    global _identifier
+    with _lock:
+        if _identifier is None:
+            ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            ident.set_languages([code for code in ident.nb_classes if len(code) == 2])
+            _identifier = ident
+    return _identifier
+
+
+def _compatible(a: str, b: str) -> bool:
+    """True when two codes name the same language for our purposes."""
+    return a == b or any(a in group and b in group for group in _SAME)
+
+
+def classify(text: str) -> tuple[str, float]:
+    """Most likely ISO 639-1 language of text and its probability."""
+    lang, prob = _model().classify(text[:SAMPLE_CHARS])
+    return str(lang), float(prob)
+
+
+def choose_language(text: str, declared: str | None = None, default: str | None = None) -> str | None:
+    """The declared language if the text is plausibly in it, else the detected one, else default."""
+    if len(text.strip()) < MIN_CHARS:
+        return declared or default
+    detected, prob = classify(text)
+    if declared and (_compatible(declared, detected) or prob < CONFIDENT):
+        return declared
+    if declared:
+        log.debug("declared language %s overridden by detected %s (p=%.2f)", declared, detected, prob)
+        return detected
+    if prob < 0.5 and default:
+        return default
+    return detected
