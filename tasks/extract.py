@@ -48,6 +48,7 @@ def extract_article(html: str, url: str | None = None, *, default_language: str 
     words = word_count(text)
     text = check_body(text, words, tree)
     words = word_count(text)
+    title = title or _headline_from(doc.description or text)
     authors, byline_agencies = split_authors(doc.author or "", meta.site_name or doc.sitename, page_url)
     agencies = list(dict.fromkeys(byline_agencies + find_agencies(text)))
     return Article(
@@ -178,3 +179,12 @@ def content_hash(text: str) -> str:
     """Stable 32-hex-digit hash of the text, blind to case, Unicode form and whitespace."""
     normal = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
     return hashlib.blake2b(normal.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _headline_from(text: str, limit: int = 120) -> str:
+    """A stand-in headline for pages that have none: the first sentence, cut at a word."""
+    lines = [line.strip(" |") for line in text.splitlines() if "|" not in line.strip(" |")]
+    lines = [line for line in lines if len(re.findall(r"\w+", line)) >= 8]
+    first = lines[0].strip() if lines else text.strip()
+    first = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
+    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
