@@ -92,3 +92,21 @@ def test_lake_files_match_the_warehouse(runs) -> None:
     raw = list((data / "raw").glob("date=*/*.warc.gz"))
     assert raw, "raw pages are archived as WARC"
     assert query(data, "select count(*) from runs")[0][0] == 2
+
+
+def test_rebuild_from_lake_and_from_raw_reproduce_the_warehouse(runs, tmp_path: Path) -> None:
+    import shutil
+
+    from flows.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(runs["data"], data, ignore=shutil.ignore_patterns(".prefect", ".ingest.lock"))
+    snap = "select url, title, content_hash from articles order by url"
+    before = query(data, snap)
+    tags = "select count(*) from article_countries"
+    tags_before = query(data, tags)
+    assert main(["rebuild", "--data-dir", str(data)]) == 0
+    assert query(data, snap) == before and query(data, tags) == tags_before
+    assert main(["rebuild", "--from-raw", "--data-dir", str(data)]) == 0
+    assert query(data, snap) == before and query(data, tags) == tags_before
+    assert list((data / "replaced").glob("*/articles/date=*/*.parquet")), "old article files are kept aside"
