@@ -151,4 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # `python -m flows.cli` runs this file as __main__; subcommand modules import flows.cli, and
+    # must see these same classes (UserError) rather than a second copy of the module.
+    sys.modules.setdefault("flows.cli", sys.modules[__name__])
     sys.exit(main())

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     allowed_networks: str = ""  # comma-separated CIDRs allowed even without allow_private_hosts
     respect_robots: bool = True
     extract_workers: int = Field(0, ge=0)  # 0 = one per core
-    lock_wait: float = Field(10.0, ge=0)  # seconds a load waits for a DuckDB lock held elsewhere
+    lock_wait: float = Field(60.0, ge=0)  # seconds a load waits for a DuckDB lock held elsewhere
 
     @property
     def user_agent(self) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -58,10 +59,12 @@ def _touch(flag: Path) -> bool:
 
 @contextmanager
 def connect(path: Path, *, read_only: bool = False, wait: float = 10.0,
-            on_wait: Callable[[], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+            on_wait: Callable[[], None] | None = None,
+            config: dict[str, Any] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, retrying briefly while another process holds its lock.
 
-    on_wait is called once, the first time the call has to wait (for a lock or a waiting writer).
+    on_wait is called once, the first time the call has to wait (for a lock or a waiting writer);
+    config holds DuckDB options applied as the database opens.
     """
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `newsflow ingest` first")
@@ -71,7 +74,7 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 10.0,
     while read_only and writer_waiting(path) and time.monotonic() < deadline:
         notify()
         time.sleep(0.05)
-    con = _open(path, read_only, deadline, notify)
+    con = _open(path, read_only, deadline, notify, config or {})
     try:
         yield con
     finally:
@@ -90,13 +93,14 @@ def _once(func: Callable[[], None] | None) -> Callable[[], None]:
     return call
 
 
-def _open(path: Path, read_only: bool, deadline: float, notify: Callable[[], None]) -> duckdb.DuckDBPyConnection:
+def _open(path: Path, read_only: bool, deadline: float, notify: Callable[[], None],
+          config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     """duckdb.connect with backoff while the file is locked; a writer flags that it is waiting."""
     delay, flagged = 0.05, False
     try:
         while True:
             try:
-                return duckdb.connect(str(path), read_only=read_only)
+                return duckdb.connect(str(path), read_only=read_only, config=config)
             except duckdb.IOException as exc:
                 if not _is_lock_error(exc):
                     raise
