@@ -142,8 +142,10 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                 time.sleep(site.latency)
             status, ctype, body = site.respond(self.path)
             etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-            if status == 200 and (self.headers.get("If-None-Match") == etag
-                                  or self.headers.get("If-Modified-Since") == LAST_MODIFIED):
+            # If-None-Match wins over If-Modified-Since (RFC 9110), so changed content is sent.
+            validator = self.headers.get("If-None-Match")
+            unchanged = validator == etag if validator else self.headers.get("If-Modified-Since") == LAST_MODIFIED
+            if status == 200 and unchanged:
                 status, body = 304, b""
             with site._lock:
                 site.statuses[status] += 1

@@ -70,9 +70,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from flows.ingest import ingest
     from flows.output import print_summary
 
+    from tasks.runlock import RunLocked
+
     print(f"newsflow: ingesting {len(sources)} sources into {settings.data_dir}/", file=sys.stderr)
-    summary = ingest(sources_file=str(settings.sources), data_dir=str(settings.data_dir),
-                     max_per_source=settings.max_per_source)
+    try:
+        summary = ingest(sources_file=str(settings.sources), data_dir=str(settings.data_dir),
+                         max_per_source=settings.max_per_source)
+    except RunLocked as exc:
+        raise UserError(str(exc), EXIT_ERROR) from exc
     print_summary(summary)
     if summary.nothing_fetched:
         first = next((e for r in summary.sources for e in r.errors), "no answer from any source")

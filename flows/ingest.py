@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from prefect import flow
@@ -15,6 +16,11 @@ from tasks.harvest import RunContext, SourceReport
 from tasks.run import RunConfig, RunSummary, close_shared, new_run
 from tasks.schedules import select_sources
 from tasks.sources import Source, load_sources
+
+# The stages log progress at INFO; Prefect collects these loggers (PREFECT_LOGGING_EXTRA_LOGGERS)
+# but they would stay at the root's WARNING level without this.
+for _name in ("tasks", "warehouse"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 
 def run_config(settings: Settings) -> RunConfig:

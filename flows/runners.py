@@ -34,8 +34,13 @@ def _dask_runner(address: str | None) -> TaskRunner[Any]:
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:
         raise RuntimeError("NEWSFLOW_TASK_RUNNER=dask needs prefect-dask: pip install 'newsflow[dask]'") from exc
-    # Dask workers are daemonic by default and daemonic processes may not start children;
-    # the extraction process pool inside each worker needs them to be ordinary processes.
+    from flows.dask_workers import ClosePools
+
+    # Dask's worker processes are the extraction parallelism: by default each extracts inline rather
+    # than starting a process pool of its own (NEWSFLOW_EXTRACT_WORKERS still overrides this).
+    os.environ.setdefault("NEWSFLOW_EXTRACT_WORKERS", "1")
+    # Dask workers are daemonic by default and daemonic processes may not start children, which
+    # an extraction pool inside a worker needs; ClosePools stops such a pool with its worker.
     dask.config.set({"distributed.worker.daemon": False})
     if address:
         return DaskTaskRunner(address=address)
@@ -46,5 +51,6 @@ def _dask_runner(address: str | None) -> TaskRunner[Any]:
             "processes": True,
             "threads_per_worker": DASK_THREADS_PER_WORKER,
             "dashboard_address": None,
+            "plugins": {ClosePools()},
         }
     )

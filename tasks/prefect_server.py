@@ -1,0 +1,104 @@
+"""Run a local `prefect server start` as a child process: start, wait until healthy, stop."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class ServerError(RuntimeError):
+    """The server could not be started; the message says why."""
+
+
+def port_free(host: str, port: int) -> bool:
+    """True when nothing listens on host:port yet."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no conflict
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when its parent dies, even by SIGKILL."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's own cleanup has to do
+
+
+def start(host: str, port: int, env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
+    """Start the server (UI and API) in its own session, so a terminal's Ctrl-C reaches only us."""
+    if not port_free(host, port):
+        raise ServerError(f"{host}:{port} is already in use (another dashboard?); choose --port")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)]
+    with open(log_file, "ab") as out:
+        return subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            # Called from the main thread: PR_SET_PDEATHSIG watches the thread that started the child.
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+
+
+def healthy(api_url: str, timeout: float = 2.0) -> bool:
+    """True when the API answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:  # noqa: S310 - local URL
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_healthy(proc: subprocess.Popen[bytes], api_url: str, timeout: float, log_file: Path) -> float:
+    """Seconds until the API is healthy; raises ServerError with the log's tail when it is not."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if proc.poll() is not None:
+            raise ServerError(f"the Prefect server exited with code {proc.returncode}:\n{tail(log_file)}")
+        if healthy(api_url, timeout=1.0):
+            return time.monotonic() - began
+        time.sleep(0.2)
+    raise ServerError(f"the Prefect server did not answer {api_url}/health within {timeout:.0f} s:\n{tail(log_file)}")
+
+
+def stop(proc: subprocess.Popen[bytes], grace: float = 15.0) -> int:
+    """Ask the server to stop (SIGTERM: background jobs may ignore SIGINT), then kill it."""
+    if proc.poll() is None:
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(proc.pid, sig)  # its whole session: uvicorn may have children
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    return proc.wait()
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log file, for error messages."""
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
