@@ -1,0 +1,197 @@
+"""IPTC Media Topic tagging: title and text in, scored top-level and second-level topics out.
+
+Method, top level: two signals over unigram and bigram features (sublinear tf-idf, unit length).
+- main: a linear model trained by benchmarks/train_topics.py as a softmax over the 17 top-level
+  IPTC Media Topics, starting from and pulled towards the hand-written lexicon
+  (tasks/data/topics_lexicon.toml) so that topics no labelled set covers are still found; its
+  temperature was fitted on held-out items, so p is a calibrated probability that the topic is
+  the article's main one.
+- also: the lexicon's own evidence for each topic, independently of the others (an article is
+  often about more than one thing, which a softmax cannot say): q = 1 - exp(-evidence / ALSO_SCALE).
+score = 1 - (1 - p) * (1 - ALSO_WEIGHT * q); every topic whose score reaches the threshold (fitted
+on held-out items, stored with the weights) is listed. ALSO_WEIGHT < 1 keeps a topic that only the
+lexicon sees below a confident main topic.
+
+Second-level topics come from the lexicon alone: under a listed top-level topic, the (at most two)
+second-level topics whose words are present enough get score = parent score * share, where
+share = 1 - exp(-evidence / SUB_SCALE) must reach SUB_MIN_SHARE.
+
+Output order: all top-level topics first, best first; then second-level topics, best first.
+Second-level codes are the `medtop:2...` ones; warehouse/data/topics.csv gives their parents.
+Empty text, or text that is mostly not English (see MIN_COVERAGE), gets no topics.
+
+Pure Python, no I/O after the first call (data is loaded once, under a lock), thread-safe.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks.topics_lexicon import Lexicon, load_lexicon
+from tasks.topics_text import features
+
+MODEL_PATH = Path(__file__).with_name("data") / "topics_model.json"
+
+# Lexicon evidence of 1 is about one strong word in a short text or a few in a long one; a
+# topic the lexicon alone sees needs about twice that to reach the usual listing threshold.
+ALSO_SCALE = 2.5
+ALSO_WEIGHT = 0.6
+
+# A second-level topic is listed when the share of its parent's score its words earn,
+# 1 - exp(-evidence / SUB_SCALE), reaches SUB_MIN_SHARE: about one strong word in a headline, or
+# a few mentions in a body (incidental single mentions in long articles stay below it).
+SUB_SCALE = 0.8
+SUB_MIN_SHARE = 0.6
+SUBS_PER_TOPIC = 2  # more than two is a list of every word that matched, not a summary
+
+# The vocabulary is English. When fewer than this share of the words of a text (of at least
+# COVERAGE_MIN_WORDS words, headline counted twice) are known, the text is taken to be in another
+# language and gets no topics rather than guesses from cognates. English news measured 0.58 or
+# more (AG News, BBC News, L3S-GN1); German, Spanish, French and Turkish pages 0.45 or less.
+MIN_COVERAGE = 0.45
+COVERAGE_MIN_WORDS = 40
+
+Pairs = tuple[tuple[int, float], ...]  # (top-level topic index, weight)
+Entry = tuple[float, Pairs, Pairs]  # idf, learned weights, lexicon weights
+
+
+@dataclass(frozen=True, slots=True)
+class _Sub:
+    """A second-level topic with its evidence words."""
+
+    code: str
+    label: str
+    terms: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """Everything tagging needs, immutable once loaded."""
+
+    codes: tuple[str, ...]
+    labels: tuple[str, ...]
+    bias: tuple[float, ...]
+    temperature: float
+    threshold: float
+    weights: dict[str, Entry]
+    subs: tuple[tuple[_Sub, ...], ...]  # per top-level topic index
+
+
+_lock = threading.Lock()
+_loaded: _Model | None = None
+
+
+def _model() -> _Model:
+    """The model, read from disk on first use only."""
+    global _loaded
+    if _loaded is None:
+        with _lock:
+            if _loaded is None:
+                _loaded = _read(MODEL_PATH, load_lexicon())
+    return _loaded
+
+
+def _read(path: Path, lexicon: Lexicon) -> _Model:
+    """Build the model from the trained weights file and the lexicon."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    codes = tuple(raw["codes"])
+    if codes != tuple(t.code for t in lexicon.top):
+        raise ValueError(f"{path} was trained for other topics than the lexicon lists")
+    lex: dict[str, list[tuple[int, float]]] = {}
+    for k, topic in enumerate(lexicon.top):
+        for feature, weight in topic.terms.items():
+            lex.setdefault(feature, []).append((k, weight))
+    weights: dict[str, Entry] = {}
+    for feature, (idf, *pairs) in raw["weights"].items():
+        learned = tuple((int(k), float(w)) for k, w in pairs)
+        weights[feature] = (float(idf), learned, tuple(lex.get(feature, ())))
+    subs = tuple(tuple(_Sub(s.code, s.label, s.terms) for s in lexicon.sub if s.parent == code) for code in codes)
+    return _Model(
+        codes=codes,
+        labels=tuple(t.label for t in lexicon.top),
+        bias=tuple(float(b) for b in raw["bias"]),
+        temperature=float(raw["temperature"]),
+        threshold=float(raw["threshold"]),
+        weights=weights,
+        subs=subs,
+    )
+
+
+def tag_topics(title: str, text: str) -> list[dict]:
+    """Topics of an article: [{"code", "label", "score"}], top-level best first, then second-level."""
+    model = _model()
+    read = _read_article(model, title, text)
+    if read is None:
+        return []
+    logits, evidence, values = read
+    score = scores(_softmax(logits, model.temperature), evidence)
+    listed = sorted((k for k, p in enumerate(score) if p >= model.threshold), key=lambda k: -score[k])
+    out = [_item(model.codes[k], model.labels[k], score[k]) for k in listed]
+    subs = [s for k in listed for s in _subtopics(model, k, score[k], values)]
+    return out + sorted(subs, key=lambda s: -s["score"])
+
+
+def _read_article(model: _Model, title: str, text: str) -> tuple[list[float], list[float], dict[str, float]] | None:
+    """Topic logits, lexicon evidence and unit-length sublinear tf-idf feature values."""
+    weights = model.weights
+    raw: dict[str, float] = {}
+    n = len(model.codes)
+    z, e = [0.0] * n, [0.0] * n
+    words = known = 0
+    for feature, count in features(title, text).items():
+        entry = weights.get(feature)
+        if " " not in feature:
+            words += count
+            known += count if entry is not None else 0
+        if entry is None:
+            continue
+        value = entry[0] * (1.0 + math.log(count)) if count > 1 else entry[0]
+        raw[feature] = value
+        for k, w in entry[1]:
+            z[k] += w * value
+        for k, w in entry[2]:
+            e[k] += w * value
+    if words >= COVERAGE_MIN_WORDS and known < MIN_COVERAGE * words:
+        return None
+    norm = math.sqrt(sum(v * v for v in raw.values()))
+    if not norm:
+        return None
+    logits = [b + v / norm for b, v in zip(model.bias, z, strict=True)]
+    return logits, [v / norm for v in e], {f: v / norm for f, v in raw.items()}
+
+
+def _softmax(logits: list[float], temperature: float) -> list[float]:
+    """Calibrated probabilities of the top-level topics."""
+    top = max(logits)
+    exps = [math.exp((v - top) / temperature) for v in logits]
+    total = sum(exps)
+    return [x / total for x in exps]
+
+
+def scores(probs: list[float], evidence: list[float]) -> list[float]:
+    """Main-topic probabilities combined with the lexicon's independent evidence (noisy-or)."""
+    return [
+        1.0 - (1.0 - p) * (1.0 - ALSO_WEIGHT * (1.0 - math.exp(-e / ALSO_SCALE)))
+        for p, e in zip(probs, evidence, strict=True)
+    ]
+
+
+def _subtopics(model: _Model, k: int, parent: float, values: dict[str, float]) -> list[dict]:
+    """The (at most SUBS_PER_TOPIC) best-evidenced second-level topics under top-level topic k."""
+    found = []
+    for sub in model.subs[k]:
+        evidence = sum(w * values[f] for f, w in sub.terms.items() if f in values)
+        share = 1.0 - math.exp(-evidence / SUB_SCALE)
+        if share >= SUB_MIN_SHARE:
+            found.append((share, sub))
+    found.sort(key=lambda pair: -pair[0])
+    return [_item(sub.code, sub.label, parent * share) for share, sub in found[:SUBS_PER_TOPIC]]
+
+
+def _item(code: str, label: str, score: float) -> dict:
+    """One output entry."""
+    return {"code": code, "label": label, "score": round(score, 4)}

@@ -1,0 +1,212 @@
+"""Behaviour of the IPTC Media Topic tagger (tasks/topics.py) on hand-written and corpus news."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tasks.topics import tag_topics
+from tasks.topics_lexicon import load_lexicon
+
+ARTS, CRIME, DISASTER, ECONOMY = "medtop:01000000", "medtop:02000000", "medtop:03000000", "medtop:04000000"
+EDUCATION, ENVIRONMENT, HEALTH = "medtop:05000000", "medtop:06000000", "medtop:07000000"
+LABOUR, LIFESTYLE, POLITICS, RELIGION = (
+    "medtop:09000000", "medtop:10000000", "medtop:11000000", "medtop:12000000",
+)  # fmt: skip
+SCIENCE, SOCIETY, SPORT, CONFLICT, WEATHER = (
+    "medtop:13000000", "medtop:14000000", "medtop:15000000", "medtop:16000000", "medtop:17000000",
+)  # fmt: skip
+IMMIGRATION, INTERNATIONAL_RELATIONS = "medtop:20000771", "medtop:20000638"
+TOPICS_CSV = Path(__file__).resolve().parents[1] / "warehouse" / "data" / "topics.csv"
+
+MIGRATION_TITLE = "US and Mexico agree to step up cooperation on migration as talks end"
+MIGRATION_TEXT = (
+    "Senior officials from the United States and Mexico wrapped up two days of talks in Mexico "
+    "City on Thursday, pledging closer cooperation on migration, the fight against corruption "
+    "and development aid for Central America. The US secretary of state and Mexico's foreign "
+    "minister said the two governments would expand legal pathways for workers, tighten "
+    "controls on people-smuggling networks at the border and fund programmes to create jobs in "
+    "the countries that asylum seekers and migrants leave. Washington also announced new aid "
+    "for anti-corruption prosecutors in the region. Critics in Congress said the plan did "
+    "little to reduce the number of people crossing the border, while Mexican opposition "
+    "politicians accused the president of bowing to pressure from Washington."
+)
+
+# One sentence per topic, written for these tests.
+SENTENCES = {
+    WEATHER: "Forecasters warn of heavy snow and icy roads as temperatures drop below freezing.",
+    HEALTH: "Hospitals report a sharp rise in flu patients as doctors urge older people to get vaccinated.",
+    CRIME: "Police arrested two men after a jewellery shop was robbed at gunpoint in the city centre.",
+    DISASTER: "A strong earthquake destroyed hundreds of homes and rescuers are searching the rubble for survivors.",
+    CONFLICT: "Rebel fighters shelled the army's positions overnight, and the military responded with air strikes.",
+    RELIGION: "The pope will lead Easter prayers before thousands of pilgrims gathered in St Peter's Square.",
+    EDUCATION: "Teachers and parents criticised the new curriculum, saying primary school pupils face more exams.",
+    ENVIRONMENT: "Conservation groups say endangered fish in the river are dying because of pollution from farms.",
+    LABOUR: "Rail workers will strike next month after their union rejected the latest pay offer.",
+    ARTS: "The director's new film won the top prize at the festival, and its lead actress was praised by critics.",
+    SCIENCE: "The company unveiled a faster smartphone chip and new software for its laptops.",
+    LIFESTYLE: "Chefs share their favourite recipes for a simple summer picnic and the best wines to go with them.",
+    POLITICS: "The prime minister called a snap election after losing a confidence vote in parliament.",
+    SOCIETY: "The charity says child poverty and homelessness have risen as families struggle with housing costs.",
+    SPORT: "The striker's late penalty earned the home side a 2-2 draw after the visitors had led twice.",
+    ECONOMY: "The company said quarterly profit rose 18% to $2.4bn, beating forecasts, and its shares rose 4%.",
+}  # fmt: skip
+
+
+def codes(topics: list[dict]) -> list[str]:
+    """The codes of a tagger result, in order."""
+    return [t["code"] for t in topics]
+
+
+def test_sport_article_is_sport_first() -> None:
+    topics = tag_topics(
+        "Late penalty earns City a draw at home",
+        "The striker's late penalty earned the home side a 2-2 draw after the visitors had led "
+        "twice. The manager praised his players' spirit, saying the point keeps them three clear "
+        "at the top of the league with five matches of the season left.",
+    )
+    assert codes(topics)[0] == SPORT
+
+
+def test_business_article_is_economy_first() -> None:
+    topics = tag_topics(
+        "Carmaker's profits rise as sales in Asia surge",
+        "The company said quarterly profit rose 18% to $2.4bn on revenue of $31bn, beating "
+        "analysts' forecasts, as demand in China and India offset weaker sales in Europe. Its "
+        "shares rose 4% in early trading and the board raised the dividend.",
+    )
+    assert codes(topics)[0] == ECONOMY
+
+
+def test_us_mexico_migration_talks_are_politics_first_with_society() -> None:
+    topics = tag_topics(MIGRATION_TITLE, MIGRATION_TEXT)
+    found = codes(topics)
+    assert found[0] == POLITICS
+    assert SOCIETY in found or IMMIGRATION in found
+    assert IMMIGRATION in found
+    assert INTERNATIONAL_RELATIONS in found
+
+
+@pytest.mark.parametrize("code", list(SENTENCES))
+def test_one_sentence_text_finds_its_topic_first(code: str) -> None:
+    assert codes(tag_topics("", SENTENCES[code]))[0] == code
+
+
+@pytest.mark.parametrize("code", list(SENTENCES))
+def test_headline_alone_finds_its_topic_first(code: str) -> None:
+    assert codes(tag_topics(SENTENCES[code], ""))[0] == code
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Storm brings gales and flooding to coast",
+        "Police hunt gunman after bank robbery",
+        "Government loses vote on immigration bill",
+    ],
+)
+def test_short_headlines_get_a_topic(title: str) -> None:
+    assert tag_topics(title, "")
+
+
+@pytest.mark.parametrize("title,text", [("", ""), ("  ", "\n\t"), ("", "... !!! 123 456")])
+def test_empty_text_has_no_topics(title: str, text: str) -> None:
+    assert tag_topics(title, text) == []
+
+
+def test_text_in_another_language_gets_no_guesses() -> None:
+    german = (
+        "Die Bundesregierung hat am Mittwoch ein neues Gesetz zur Einwanderung beschlossen. Der "
+        "Innenminister sagte, die Zahl der Asylanträge sei im vergangenen Jahr deutlich gestiegen, "
+        "und die Länder bräuchten mehr Geld für die Unterbringung von Flüchtlingen. Die Opposition "
+        "kritisierte den Entwurf als unzureichend und kündigte Widerstand im Bundestag an."
+    )
+    assert tag_topics("Kabinett beschließt neues Einwanderungsgesetz", german) == []
+
+
+def test_long_articles_are_tagged_quickly() -> None:
+    long_text = " ".join([MIGRATION_TEXT] * 40)  # about 5,000 words: only the lead is read
+    started = time.perf_counter()
+    for _ in range(100):
+        assert codes(tag_topics(MIGRATION_TITLE, long_text))[0] == POLITICS
+    assert time.perf_counter() - started < 5.0  # generous: about 1 ms each on a quiet core
+
+
+def test_output_shape_order_and_scores() -> None:
+    topics = tag_topics(MIGRATION_TITLE, MIGRATION_TEXT)
+    assert all(set(t) == {"code", "label", "score"} for t in topics)
+    assert all(0.0 <= t["score"] <= 1.0 for t in topics)
+    level = [t["code"].startswith("medtop:2") for t in topics]
+    assert level == sorted(level), "top-level topics come before second-level ones"
+    top = [t["score"] for t, sub in zip(topics, level, strict=True) if not sub]
+    second = [t["score"] for t, sub in zip(topics, level, strict=True) if sub]
+    assert top == sorted(top, reverse=True) and second == sorted(second, reverse=True)
+
+
+def test_second_level_topics_come_with_their_parent() -> None:
+    parents = {row["code"]: row["parent"] for row in _csv_rows()}
+    for text in [MIGRATION_TEXT, *SENTENCES.values()]:
+        found = codes(tag_topics("", text))
+        for code in found:
+            if parents[code]:
+                assert parents[code] in found
+
+
+def test_every_emitted_code_is_in_the_topics_dimension() -> None:
+    known = {row["code"] for row in _csv_rows()}
+    for text in [MIGRATION_TEXT, *SENTENCES.values()]:
+        assert set(codes(tag_topics(text[:60], text))) <= known
+
+
+def test_topics_csv_matches_the_lexicon() -> None:
+    rows = _csv_rows()
+    lexicon = load_lexicon()
+    assert TOPICS_CSV.read_text(encoding="utf-8").splitlines()[0] == "code,label,parent"
+    assert {(r["code"], r["label"]) for r in rows if not r["parent"]} == {(t.code, t.label) for t in lexicon.top}
+    assert len([r for r in rows if not r["parent"]]) == 17
+    assert {(r["code"], r["label"], r["parent"]) for r in rows if r["parent"]} == {
+        (t.code, t.label, t.parent) for t in lexicon.sub
+    }
+
+
+def test_concurrent_calls_agree_with_sequential_ones() -> None:
+    texts = [MIGRATION_TEXT, *SENTENCES.values()] * 5
+    expected = [tag_topics("", t) for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(lambda t: tag_topics("", t), texts)) == expected
+
+
+def test_corpus_top_topic_matches_the_labelled_class(corpus_dir: Path) -> None:
+    """On the benchmark's held-out part of BBC News, the top topic is the labelled desk."""
+    desk = {"business": ECONOMY, "entertainment": ARTS, "politics": POLITICS, "sport": SPORT,
+            "tech": SCIENCE}  # fmt: skip
+    right = total = 0
+    with gzip.open(corpus_dir / "labelled" / "bbc_news.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if not _held_out("bbc", rec["id"]):
+                continue
+            topics = tag_topics(rec["title"], rec["body"])
+            right += bool(topics) and topics[0]["code"] == desk[rec["category"]]
+            total += 1
+    assert total > 500
+    assert right / total >= 0.9
+
+
+def _held_out(set_name: str, record_id: str) -> bool:
+    """Whether a record is in the part of the split training never read (benchmarks/topics_data.py)."""
+    digest = hashlib.sha256(f"newsflow-topics-20250101:{set_name}:{record_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < 0.4
+
+
+def _csv_rows() -> list[dict[str, str]]:
+    """Rows of warehouse/data/topics.csv."""
+    with TOPICS_CSV.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
