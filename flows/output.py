@@ -28,9 +28,11 @@ def print_summary(summary: RunSummary) -> None:
     seconds = (summary.finished_at - summary.started_at).total_seconds()
     console.print(f"{summary.total('new')} new articles from {len(summary.sources)} sources in {seconds:.0f} s; "
                   f"lake rows: {summary.lake_rows or 'none'}")
-    for r in summary.sources:
-        for err in r.errors[:2]:
-            console.print(f"  [yellow]{r.source_id}[/]: {err}", highlight=False)
+    errors = [(r.source_id, err) for r in summary.sources for err in r.errors[:1]]
+    for source_id, err in errors[:8]:
+        console.print(f"  [yellow]{source_id}[/]: {err}", highlight=False)
+    if len(errors) > 8:
+        console.print(f"  … and {len(errors) - 8} more sources with errors (see the fetches table)")
     if summary.load_error:
         console.print(f"[yellow]warehouse not updated:[/] {summary.load_error}")
     elif summary.loaded and summary.loaded.quarantined:

@@ -57,6 +57,10 @@ class SourceReport:
     feeds_failed: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:  # Prefect prints task results in state messages: keep them short
+        return (f"SourceReport({self.source_id}: {self.new} new, {self.fetched} fetched, {self.failed} failed, "
+                f"{self.feeds_failed} listings failed)")
+
     def note_error(self, message: str) -> None:
         if len(self.errors) < 5:
             self.errors.append(message)
