@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -157,10 +158,9 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                 self.send_header("ETag", etag)
                 self.send_header("Last-Modified", LAST_MODIFIED)
             self.end_headers()
-            try:
+            # The client may stop reading (a size cap, a timeout): that is its right.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client stopped reading (a size cap or a 304 check); that is its right
 
         def log_message(self, *args: object) -> None:
             pass

@@ -69,7 +69,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     prefect_env(settings.data_dir)
     from flows.ingest import ingest
     from flows.output import print_summary
-
     from tasks.runlock import RunLocked
 
     print(f"newsflow: ingesting {len(sources)} sources into {settings.data_dir}/", file=sys.stderr)

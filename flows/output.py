@@ -15,6 +15,7 @@ from rich.table import Table
 from tasks.run import RunSummary
 from tasks.summary import COLUMNS, summary_rows
 
+
 def print_summary(summary: RunSummary) -> None:
     """A one-screen summary of a run on standard error (stdout stays clean for pipes)."""
     console = Console(stderr=True)

@@ -12,5 +12,5 @@ _TARGET = os.environ.get("NEWSFLOW_CRASH_AT", "")
 
 def crash_point(name: str) -> None:
     """Die at once, like a power cut, when the crash tests ask for this point."""
-    if _TARGET == name:
+    if name == _TARGET:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.slow
 
 PDF = b"%PDF-1.4\n" + bytes(2000)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(2000)
-LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1) if i else "&lol;") * 10}">'.encode() for i in range(1, 9))
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+          + b"".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">'.encode() for i in range(1, 9))
           + b']><rss version="2.0"><channel><title>&lol8;</title></channel></rss>')
 XXE = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
        b'<rss version="2.0"><channel><item><title>&x;</title><link>http://127.0.0.1/x</link></item></channel></rss>')
@@ -86,7 +86,7 @@ def hostile_run(corpus_dir: Path, prefect_harness, fast_fetch_env, tmp_path_fact
     robots["robots-bad"].routes["/robots.txt"] = respond(200, bytes(range(256)) * 50, "text/plain")
     robots["robots-5xx"].routes["/robots.txt"] = respond(503, b"down")
     pages = load_pages(corpus_dir, ["scrapinghub_aeb.jsonl.gz"], limit=12)
-    for name, server in robots.items():
+    for server in robots.values():
         server.routes["/feed.xml"] = respond(200, rss([server.url("/a.html")]), "application/rss+xml")
         server.routes["/a.html"] = respond(200, pages[0]["html"].encode(), "text/html; charset=utf-8")
     start = len(CONNECTS)
