@@ -19,9 +19,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from tasks.lake import SCHEMAS, TABLES
+from tasks.lake import TABLES, merge_files
 from warehouse.db import connect, sql
 
 log = logging.getLogger(__name__)
@@ -135,13 +134,8 @@ def checkpoint_warehouse(db_path: Path, *, wait: float = 10.0) -> tuple[int, int
 
 
 def _write_merged(parts: list[Path], out: Path, table: str) -> int:
-    """Concatenate parts batch by batch into `out`, durably; returns the rows written."""
-    rows = 0
-    with pq.ParquetWriter(out, SCHEMAS[table], compression="zstd") as writer:
-        for part in parts:
-            for batch in pq.ParquetFile(part).iter_batches(batch_size=5000):
-                writer.write_batch(batch)
-                rows += batch.num_rows
+    """Concatenate parts into `out`, durably; returns the rows written."""
+    rows = merge_files(parts, out, table)
     with open(out, "rb") as fh:
         os.fsync(fh.fileno())
     return rows

@@ -118,12 +118,12 @@ def publish(staging_dir: Path, data_dir: Path, day: str, run_id: str) -> dict[st
         if not parts:
             continue
         target = lake_file(data_dir, table, day, run_id)
-        counts[table] = _replace_with(target, lambda tmp, parts=parts, table=table: _merge(parts, tmp, table))
+        counts[table] = _replace_with(target, lambda tmp, parts=parts, table=table: merge_files(parts, tmp, table))
     return counts
 
 
-def _merge(parts: list[Path], out: Path, table: str) -> int:
-    """Concatenate staged files batch by batch, so memory stays bounded."""
+def merge_files(parts: list[Path], out: Path, table: str) -> int:
+    """Concatenate Parquet files of one table batch by batch, so memory stays bounded."""
     rows = 0
     with pq.ParquetWriter(out, SCHEMAS[table], compression="zstd") as writer:
         for part in parts:
