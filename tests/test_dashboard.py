@@ -15,19 +15,11 @@ import httpx
 import pytest
 
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
+from tests.browser import CHROMIUM_FLAGS
 
 pytestmark = pytest.mark.slow
 
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def free_port() -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
+from tests.browser import CHROMIUM_FLAGS
 from tests.coverage_warehouse import build
 from warehouse.db import connect, create_views, migrate
 from warehouse.report_text import headline_markdown, sparkline
@@ -153,13 +154,7 @@ def _chromium() -> str:
 def _browse(html: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """Load the page in headless Chromium with console messages logged to standard error."""
     flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
+        *CHROMIUM_FLAGS,
         f"--user-data-dir={profile}",
         "--enable-logging=stderr",
         "--v=0",
