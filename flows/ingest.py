@@ -56,9 +56,13 @@ def _harvest_all(sources: list[Source], config: RunConfig, ctx: RunContext) -> l
     """Discover and harvest every source concurrently; every source's report, crashed or not."""
     try:
         discovering = {stages.discover.submit(s, config, ctx): s for s in sources}
-        harvesting = [(stages.harvest.submit(discovering[f], _found(f, discovering[f]), config, ctx),
-                       discovering[f]) for f in as_completed(list(discovering))]
-        return [_report(f, s) for f, s in harvesting]
+        harvesting: list[tuple[PrefectFuture | SourceReport, Source]] = []
+        for f in as_completed(list(discovering)):
+            source, found = discovering[f], _found(f, discovering[f])
+            # Nothing new, no harvest task: each task run costs Prefect tens of milliseconds.
+            job = stages.harvest.submit(source, found, config, ctx) if found[0] else found[1]
+            harvesting.append((job, source))
+        return [job if isinstance(job, SourceReport) else _report(job, s) for job, s in harvesting]
     finally:
         close_shared()
 

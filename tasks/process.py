@@ -8,6 +8,7 @@ import os
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 from typing import Any
 
 from tasks.countries import tag_countries
@@ -62,6 +63,30 @@ class InlineExecutor(Executor):
         return future
 
 
+# Pages submitted to a worker pool and not yet processed, per worker: enough to keep every worker
+# busy while a source thread waits for its next page, few enough that the pool never holds more
+# than a handful of page bodies however many sources run at once.
+IN_FLIGHT_PER_WORKER = 3
+
+
+class WorkerPool(ProcessPoolExecutor):
+    """A process pool whose `slots` bound the pages waiting in it, across every source using it."""
+
+    def __init__(self, workers: int, mp_context: Any) -> None:
+        super().__init__(max_workers=workers, mp_context=mp_context)
+        self.slots = threading.BoundedSemaphore(IN_FLIGHT_PER_WORKER * workers)
+        self._starting = threading.Lock()
+        self._started = False
+
+    def start_soon(self) -> None:
+        """Start the forkserver and its warm-up (about a second) in the background, once."""
+        with self._starting:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=forkserver.ensure_running, name="forkserver-start", daemon=True).start()
+
+
 _POOLS: dict[int, Executor] = {}
 _POOLS_LOCK = threading.Lock()
 
@@ -78,11 +103,46 @@ def shared_pool(workers: int = 0) -> Executor:
 def _new_pool(workers: int) -> Executor:
     if workers <= 1:
         return InlineExecutor()
-    # forkserver: workers start from a clean process that imported the extractors once,
-    # never from a fork of this multi-threaded one.
+    # forkserver: workers start from a clean process, never from a fork of this multi-threaded
+    # one. The forkserver imports the extractors and loads their models once (tasks.prefork),
+    # so the workers share those pages instead of loading ~130 MB each on their first page.
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["tasks.process"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    ctx.set_forkserver_preload(["tasks.process", "tasks.prefork"])
+    return WorkerPool(workers, ctx)
+
+
+WARM_UP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Ministers meet in Paris to discuss trade - Example News</title>
+<meta property="og:type" content="article"><meta name="author" content="Jane Doe">
+<meta property="article:published_time" content="2024-05-01T09:30:00+02:00"></head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav><article><h1>Ministers meet in Paris to discuss trade</h1>
+<p>PARIS, May 1 (Reuters) - Trade ministers from France, Germany and Japan met in Paris on Wednesday
+to discuss tariffs, supply chains and the outlook for the global economy, officials said.</p>
+<p>The talks, which lasted most of the day, covered exports of cars and steel, energy prices and
+the rules of the World Trade Organization. Ministers agreed to meet again in Tokyo in the autumn.</p>
+<p>Economists said the meeting was unlikely to change markets much, but companies welcomed the
+commitment to keep talking as inflation slows and central banks weigh interest rate cuts.</p>
+</article><footer>Published on 1 May 2024. Copyright Example News.</footer></body></html>"""
+
+
+def warm_up() -> None:
+    """Load the lazily built models (language, dates, countries, topics) by processing a sample page."""
+    try:
+        result = process_page(WARM_UP_PAGE.encode(), "text/html; charset=utf-8",
+                              "https://news.example.org/2024/05/01/ministers-meet-in-paris", None)
+        if result.article is None:  # still build the taggers' models
+            log.debug("warm-up page not taken as an article: %s", result.skip_reason)
+            tag_countries("Paris", WARM_UP_PAGE)
+            tag_topics("Trade", WARM_UP_PAGE)
+    except Exception as exc:  # a warm-up problem must not stop the pool: workers load lazily then
+        log.warning("warm-up failed: %r", exc)
+
+
+def prestart(workers: int = 0) -> None:
+    """Get the shared pool's workers ready while links are still being discovered."""
+    pool = shared_pool(workers)
+    if isinstance(pool, WorkerPool):
+        pool.start_soon()
 
 
 def shutdown_pools() -> None:
