@@ -40,10 +40,9 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def fast_fetch_env() -> Iterator[None]:
     """Fetch settings for the local test site: no politeness delay, 127.0.0.1 allowed, short timeouts."""
+    from tests.local_env import LOCAL_SITE
+
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NEWSFLOW_HOST_DELAY", "0")
-        mp.setenv("NEWSFLOW_HOST_CONCURRENCY", "4")
-        mp.setenv("NEWSFLOW_TIMEOUT", "1.5")
-        mp.setenv("NEWSFLOW_ALLOWED_NETWORKS", "127.0.0.1/32")
-        mp.setenv("NEWSFLOW_EXTRACT_WORKERS", "2")
+        for name, value in LOCAL_SITE.items():
+            mp.setenv(name, value)
         yield

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
@@ -16,6 +15,7 @@ import pytest
 
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
 from tests.browser import CHROMIUM_FLAGS
+from tests.local_env import cli_env
 
 pytestmark = pytest.mark.slow
 
@@ -28,19 +28,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def cli_env() -> dict[str, str]:
-    """No PREFECT_HOME or API URL: the CLI must find the dashboard through the data directory."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
-    env.update(
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        DO_NOT_TRACK="1",
-        NEWSFLOW_HOST_DELAY="0",
-        NEWSFLOW_HOST_CONCURRENCY="4",
-        NEWSFLOW_TIMEOUT="1.5",
-        NEWSFLOW_ALLOWED_NETWORKS="127.0.0.1/32",
-        NEWSFLOW_EXTRACT_WORKERS="2",
-    )
-    return env
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -18,6 +17,7 @@ from benchmarks import newsite
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
 from tasks.schedules import Cadence, parse_cadence, plan_ingest, select_sources
 from tasks.sources import Source, SourcesError
+from tests.local_env import cli_env
 
 CORPUS_FILES = ["scrapinghub_aeb.jsonl.gz", "readability_news.jsonl.gz"]
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
@@ -49,20 +49,6 @@ def test_bad_schedules_and_unknown_ids_are_named() -> None:
     assert [s.id for s in select_sources([source("a"), source("b")], ["b"])] == ["b"]
 
 
-def cli_env(tmp: Path) -> dict[str, str]:
-    """Environment for a newsflow subprocess: Prefect home from --data-dir, no telemetry."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
-    env.update(
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        DO_NOT_TRACK="1",
-        PREFECT_RUNNER_POLL_FREQUENCY="2",
-        NEWSFLOW_HOST_DELAY="0",
-        NEWSFLOW_HOST_CONCURRENCY="4",
-        NEWSFLOW_TIMEOUT="1.5",
-        NEWSFLOW_ALLOWED_NETWORKS="127.0.0.1/32",
-        NEWSFLOW_EXTRACT_WORKERS="2",
-    )
-    return env
 
 
 def lake_runs(data: Path) -> list[Path]:
@@ -99,7 +85,7 @@ def test_serve_interval_runs_only_new_pages_never_overlaps_and_stops_cleanly(
         args = ["--interval", "20", "--grace", "60", "--sources", str(tmp_path / "sources.toml")]
         proc = subprocess.Popen(
             [NEWSFLOW, "serve", *args, "--data-dir", str(data)],
-            env=cli_env(tmp_path),
+            env=cli_env(PREFECT_RUNNER_POLL_FREQUENCY="2"),
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=tmp_path,
