@@ -6,6 +6,7 @@ import logging
 import multiprocessing as mp
 import os
 import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import forkserver
@@ -73,7 +74,8 @@ class WorkerPool(ProcessPoolExecutor):
     """A process pool whose `slots` bound the pages waiting in it, across every source using it."""
 
     def __init__(self, workers: int, mp_context: Any) -> None:
-        super().__init__(max_workers=workers, mp_context=mp_context)
+        super().__init__(max_workers=workers, mp_context=mp_context, initializer=watch_owner,
+                         initargs=(os.getpid(),))
         self.slots = threading.BoundedSemaphore(IN_FLIGHT_PER_WORKER * workers)
         self._starting = threading.Lock()
         self._started = False
@@ -85,6 +87,26 @@ class WorkerPool(ProcessPoolExecutor):
                 return
             self._started = True
         threading.Thread(target=forkserver.ensure_running, name="forkserver-start", daemon=True).start()
+
+
+def watch_owner(pid: int, every: float = 1.0) -> None:
+    """Worker initializer: exit once the process that owns the pool is gone.
+
+    A worker never notices on its own when its owner is killed outright (SIGKILL, the OOM
+    killer): it holds both ends of its task queue, so it waits on it forever, and keeps the
+    forkserver alive with it.
+    """
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # a process of another user took the pid: the owner is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
 
 
 _POOLS: dict[int, Executor] = {}
