@@ -20,6 +20,7 @@ from tasks.discover import (
 )
 from tasks.models import Link
 from tasks.urls import normalize_url
+from tests.feed_docs import item, rss, urlset
 
 # Item counts of the corpus README's feeds/ table, and the URL each feed was published at.
 CORPUS_FEEDS = {
@@ -48,20 +49,6 @@ def corpus_links(corpus_dir: Path, name: str, base: str = "https://e.com/feed") 
     return parse_feed((corpus_dir / "feeds" / name).read_bytes(), base)
 
 
-def rss(items: str, prolog: str = '<?xml version="1.0" encoding="utf-8"?>\n') -> bytes:
-    """A small RSS 2.0 document around the given item markup."""
-    return f'{prolog}<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
-
-
-def item(link: str, title: str = "T") -> str:
-    """One RSS item."""
-    return f"<item><title>{title}</title><link>{link}</link></item>"
-
-
-def urlset(entries: str) -> bytes:
-    """A sitemap urlset around the given entries."""
-    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {ns}>{entries}</urlset>'.encode()
 
 
 def index(*locs: str) -> bytes:
