@@ -11,13 +11,13 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
-from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from tasks.agencies import find_agencies
 from tasks.authors import split_authors
 from tasks.decoding import decode_html
 from tasks.language import choose_language
+from tasks.metadata import find_day, read_metadata
 from tasks.models import Article, NotAnArticle
 from tasks.pagemeta import PageMeta, read_page_meta
 from tasks.pagetype import check_body, is_front_page, reject_by_markup, word_count
@@ -42,14 +42,16 @@ def extract_article(html: str, url: str | None = None, *, default_language: str 
     page_url = url or _absolute(meta.canonical, None) or ""
     canonical = _canonical_url(meta.canonical, page_url)
     reject_by_markup(meta, url or canonical)
-    doc = _run_trafilatura(tree, page_url)
-    title = choose_title(tree, meta.title, doc.title, meta.site_name or doc.sitename, page_url)
-    text = _clean_body(doc.text or "", title)
+    body = _main_text(tree, page_url)
+    doc = read_metadata(tree)
+    site = meta.site_name or doc.sitename
+    title = choose_title(tree, meta.title, doc.title, site, page_url)
+    text = _clean_body(body, title)
     words = word_count(text)
     text = check_body(text, words, tree)
     words = word_count(text)
     title = title or _headline_from(doc.description or text)
-    authors, byline_agencies = split_authors(doc.author or "", meta.site_name or doc.sitename, page_url)
+    authors, byline_agencies = split_authors(doc.author or "", site, page_url)
     agencies = list(dict.fromkeys(byline_agencies + find_agencies(text)))
     return Article(
         url=page_url,
@@ -57,7 +59,7 @@ def extract_article(html: str, url: str | None = None, *, default_language: str 
         title=title,
         text=text,
         description=_clean_line(doc.description or "") or None,
-        published_at=_published(meta, doc.date),
+        published_at=_published(meta, find_day(tree, page_url)),
         authors=authors,
         agencies=agencies,
         language=choose_language(text, meta.lang, default_language),
@@ -112,13 +114,14 @@ def _repair(html: str) -> str:
     return html
 
 
-def _run_trafilatura(tree: HtmlElement, url: str) -> Document:
-    """Body and metadata in one trafilatura pass over the parsed tree."""
+def _main_text(tree: HtmlElement, url: str) -> str:
+    """The article body by trafilatura (metadata is read apart: tasks.metadata says why)."""
     # Comments are dropped before extraction (not after): reader comments are never article text.
-    doc = trafilatura.bare_extraction(tree, url=url or None, with_metadata=True, include_comments=False)
-    if not isinstance(doc, Document) or not (doc.text or "").strip():
+    doc = trafilatura.bare_extraction(tree, url=url or None, with_metadata=False, include_comments=False)
+    text = getattr(doc, "text", None) or ""
+    if not text.strip():
         raise NotAnArticle("no main text found")
-    return doc
+    return text
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:

@@ -8,13 +8,14 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from tasks.archive import RawPage, WarcSink, iter_warc
 from tasks.crashpoints import crash_point
 from tasks.discover import FeedError, parse_any, walk_sitemaps
+from tasks.extract import EARLIEST
 from tasks.fetch import Fetcher
 from tasks.lake import Stager
 from tasks.models import Link, Page
@@ -162,9 +163,12 @@ def _unique(links: Iterable[Link]) -> list[Link]:
 class PageSink:
     """Turns processed pages into staged rows and keeps the source's counts."""
 
-    def __init__(self, source_id: str, stager: Stager, ctx: RunContext, report: SourceReport) -> None:
+    def __init__(self, source_id: str, stager: Stager, ctx: RunContext, report: SourceReport,
+                 listed_dates: dict[str, datetime] | None = None) -> None:
         self.source_id, self.stager, self.ctx, self.report = source_id, stager, ctx, report
         self.seen: set[str] = set()
+        # The feed's or sitemap's date per page URL, for an article whose page states none.
+        self.listed_dates = listed_dates or {}
 
     def failed(self, page: Page) -> None:
         self.report.failed += 1
@@ -193,7 +197,8 @@ class PageSink:
         published = article.get("published_at")
         article.update(
             article_id=article_id, source_id=self.source_id, run_id=self.ctx.run_id,
-            published_at=datetime.fromisoformat(published) if published else None, fetched_at=page.fetched_at,
+            published_at=datetime.fromisoformat(published) if published else self.listed_dates.get(page.url),
+            fetched_at=page.fetched_at,
         )
         self.stager.add("articles", article)
         for c in result.countries:
@@ -267,13 +272,19 @@ def _page_from_raw(raw: RawPage) -> Page:
                 content_type=raw.content_type, headers=headers, body=raw.body, error=error)
 
 
+def _plausible(stamp: datetime | None) -> TypeGuard[datetime]:
+    """A listing date that can be a publish date: not a placeholder (1970), not in the future."""
+    return stamp is not None and EARLIEST <= stamp <= datetime.now(UTC) + timedelta(days=1)
+
+
 def harvest(source: Source, links: list[Link], fetcher: Fetcher, pool: Executor, stager: Stager,
             ctx: RunContext, report: SourceReport) -> Path | None:
     """Fetch the source's new links into its raw archive, extracting as pages arrive."""
     sink = WarcSink(ctx.raw_path(source.id), software=fetcher.config.user_agent)
     try:
         pages = fetcher.fetch_many([link.url for link in links], expect="html")
-        process_all(pages, pool, PageSink(source.id, stager, ctx, report), source.language, on_page=sink.write)
+        dates = {link.url: stamp for link in links if _plausible(stamp := link.published_at)}
+        process_all(pages, pool, PageSink(source.id, stager, ctx, report, dates), source.language, on_page=sink.write)
     except BaseException:
         sink.discard()
         raise

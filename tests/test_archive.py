@@ -1,0 +1,66 @@
+"""WarcSink writes WARCs that warcio (and so Common Crawl tooling) reads back record by record."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from tasks.archive import WarcSink, iter_warc
+from tasks.models import Page
+
+
+def _page(n: int) -> Page:
+    body = f"<html><body><p>Story {n}: é ü — {'word ' * 200}</p></body></html>".encode()
+    return Page(url=f"https://news.example.org/{n}", final_url=f"https://news.example.org/{n}?x=1", status=200,
+                fetched_at=datetime(2024, 5, 1, 9, n, tzinfo=UTC), content_type="text/html; charset=utf-8",
+                headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}, body=body)
+
+
+def test_records_round_trip_with_bodies_and_headers(tmp_path: Path) -> None:
+    sink = WarcSink(tmp_path / "raw" / "run.warc.gz", "newsflow-test")
+    pages = [_page(n) for n in range(3)]
+    for page in pages:
+        sink.write(page)
+    path = sink.close()
+    assert path == tmp_path / "raw" / "run.warc.gz" and path.exists()
+    assert [p.name for p in path.parent.iterdir()] == ["run.warc.gz"]  # no temporary file left
+    read = list(iter_warc(path))
+    assert [r.url for r in read] == [p.final_url for p in pages]
+    assert [r.body for r in read] == [p.body for p in pages]
+    assert {r.status for r in read} == {200}
+    assert read[1].fetched_at == datetime(2024, 5, 1, 9, 1, tzinfo=UTC)
+    assert read[0].content_type == "text/html; charset=utf-8"
+
+
+def test_every_record_is_its_own_gzip_member(tmp_path: Path) -> None:
+    """Readers seek to one record by offset (CDX indexes): each must decompress on its own."""
+    sink = WarcSink(tmp_path / "run.warc.gz", "newsflow-test")
+    for n in range(3):
+        sink.write(_page(n))
+    path = sink.close()
+    assert path is not None
+    data = path.read_bytes()
+    offsets = []
+    with open(path, "rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            offsets.append((records.get_record_offset(), record.rec_type))
+    assert [kind for _, kind in offsets] == ["warcinfo", "response", "response", "response"]
+    starts = [offset for offset, _ in offsets] + [len(data)]
+    for start, end in zip(starts, starts[1:], strict=False):
+        member = zlib.decompress(data[start:end], zlib.MAX_WBITS + 16)
+        assert member.startswith(b"WARC/1.")
+    # Content-Encoding is dropped: bodies are stored decoded
+    assert b"Content-Encoding" not in zlib.decompress(data[starts[1]:starts[2]], zlib.MAX_WBITS + 16)
+
+
+def test_empty_and_discarded_archives_leave_nothing(tmp_path: Path) -> None:
+    empty = WarcSink(tmp_path / "empty.warc.gz", "newsflow-test")
+    assert empty.close() is None
+    dropped = WarcSink(tmp_path / "dropped.warc.gz", "newsflow-test")
+    dropped.write(_page(1))
+    dropped.discard()
+    assert list(tmp_path.iterdir()) == []
