@@ -11,13 +11,13 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
+from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
 from tasks.agencies import find_agencies
 from tasks.authors import split_authors
 from tasks.decoding import decode_html
 from tasks.language import choose_language
-from tasks.metadata import find_day, read_metadata
 from tasks.models import Article, NotAnArticle
 from tasks.pagemeta import PageMeta, read_page_meta
 from tasks.pagetype import check_body, is_front_page, reject_by_markup, word_count
@@ -42,11 +42,10 @@ def extract_article(html: str, url: str | None = None, *, default_language: str 
     page_url = url or _absolute(meta.canonical, None) or ""
     canonical = _canonical_url(meta.canonical, page_url)
     reject_by_markup(meta, url or canonical)
-    body = _main_text(tree, page_url)
-    doc = read_metadata(tree)
+    doc = _run_trafilatura(tree, page_url)
     site = meta.site_name or doc.sitename
     title = choose_title(tree, meta.title, doc.title, site, page_url)
-    text = _clean_body(body, title)
+    text = _clean_body(doc.text or "", title)
     words = word_count(text)
     text = check_body(text, words, tree)
     words = word_count(text)
@@ -59,7 +58,7 @@ def extract_article(html: str, url: str | None = None, *, default_language: str 
         title=title,
         text=text,
         description=_clean_line(doc.description or "") or None,
-        published_at=_published(meta, find_day(tree, page_url)),
+        published_at=_published(meta, doc.date),
         authors=authors,
         agencies=agencies,
         language=choose_language(text, meta.lang, default_language),
@@ -114,14 +113,18 @@ def _repair(html: str) -> str:
     return html
 
 
-def _main_text(tree: HtmlElement, url: str) -> str:
-    """The article body by trafilatura (metadata is read apart: tasks.metadata says why)."""
+def _run_trafilatura(tree: HtmlElement, url: str) -> Document:
+    """Body and metadata in one trafilatura pass over the parsed tree."""
     # Comments are dropped before extraction (not after): reader comments are never article text.
-    doc = trafilatura.bare_extraction(tree, url=url or None, with_metadata=False, include_comments=False)
-    text = getattr(doc, "text", None) or ""
-    if not text.strip():
+    # Dates: htmldate's quick search only (markup and URL). Its extensive search hands the
+    # date-like text of a page with no date there to dateparser, which guesses among some 200
+    # locales (40-90 ms on such a page, a sixth of all extraction CPU on the corpus) for 11 more
+    # right days out of 437 (91.3 % against 88.8 %). A page with no day takes its feed's date.
+    doc = trafilatura.bare_extraction(tree, url=url or None, with_metadata=True, include_comments=False,
+                                      date_extraction_params=set_date_params(extensive=False))
+    if not isinstance(doc, Document) or not (doc.text or "").strip():
         raise NotAnArticle("no main text found")
-    return text
+    return doc
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:
@@ -169,13 +172,18 @@ def _published(meta: PageMeta, found: str | None) -> datetime | None:
     stamp = meta.published
     if stamp is not None and stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)  # records carry aware times; an offset-less one is UTC
-    if stamp is not None and not EARLIEST <= stamp <= datetime.now(UTC) + timedelta(days=1):
+    if stamp is not None and not plausible_publish_time(stamp):
         stamp = None  # a template placeholder or a clock error, not this page's date
     # htmldate weighs many signals (URL, visible dates); a markup stamp more than a day away
     # from its answer is usually a template's "now" or an update time.
     if stamp is not None and (day is None or abs(stamp.date() - day) <= timedelta(days=1)):
         return stamp
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def plausible_publish_time(stamp: datetime) -> bool:
+    """False for a placeholder (1970, 1900) or a time more than a day in the future."""
+    return EARLIEST <= stamp <= datetime.now(UTC) + timedelta(days=1)
 
 
 def content_hash(text: str) -> str:

@@ -8,14 +8,14 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 from tasks.archive import RawPage, WarcSink, iter_warc
 from tasks.crashpoints import crash_point
 from tasks.discover import FeedError, parse_any, walk_sitemaps
-from tasks.extract import EARLIEST
+from tasks.extract import plausible_publish_time
 from tasks.fetch import Fetcher
 from tasks.lake import Stager
 from tasks.models import Link, Page
@@ -272,18 +272,14 @@ def _page_from_raw(raw: RawPage) -> Page:
                 content_type=raw.content_type, headers=headers, body=raw.body, error=error)
 
 
-def _plausible(stamp: datetime | None) -> TypeGuard[datetime]:
-    """A listing date that can be a publish date: not a placeholder (1970), not in the future."""
-    return stamp is not None and EARLIEST <= stamp <= datetime.now(UTC) + timedelta(days=1)
-
-
 def harvest(source: Source, links: list[Link], fetcher: Fetcher, pool: Executor, stager: Stager,
             ctx: RunContext, report: SourceReport) -> Path | None:
     """Fetch the source's new links into its raw archive, extracting as pages arrive."""
     sink = WarcSink(ctx.raw_path(source.id), software=fetcher.config.user_agent)
     try:
         pages = fetcher.fetch_many([link.url for link in links], expect="html")
-        dates = {link.url: stamp for link in links if _plausible(stamp := link.published_at)}
+        dates = {link.url: link.published_at for link in links
+                 if link.published_at is not None and plausible_publish_time(link.published_at)}
         process_all(pages, pool, PageSink(source.id, stager, ctx, report, dates), source.language, on_page=sink.write)
     except BaseException:
         sink.discard()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tasks.harvest import PageSink, RunContext, SourceReport, _plausible
+from tasks.extract import plausible_publish_time
+from tasks.harvest import PageSink, RunContext, SourceReport
 from tasks.lake import Stager
 from tasks.models import Page
 from tasks.process import Processed
@@ -46,7 +47,6 @@ def test_listing_date_fills_in_only_when_the_page_states_none(tmp_path: Path) ->
 
 
 def test_placeholder_and_future_listing_dates_are_not_kept() -> None:
-    assert _plausible(FEED_DATE)
-    assert not _plausible(None)
-    assert not _plausible(datetime(1970, 1, 1, tzinfo=UTC))
-    assert not _plausible(datetime(2999, 1, 1, tzinfo=UTC))
+    assert plausible_publish_time(FEED_DATE)
+    assert not plausible_publish_time(datetime(1970, 1, 1, tzinfo=UTC))
+    assert not plausible_publish_time(datetime(2999, 1, 1, tzinfo=UTC))
