@@ -6,7 +6,6 @@ import os
 import re
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from tasks.prefect_server import free_port
 
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 _STAMP = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \|")
@@ -209,12 +210,6 @@ def python_startup(env: dict[str, str]) -> float:
     began = time.monotonic()
     subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
     return time.monotonic() - began
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Dashboard:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from benchmarks.common import CORPUS
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
+from tasks.prefect_server import free_port
 
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 
@@ -37,12 +37,6 @@ def env() -> dict[str, str]:
         NEWSFLOW_EXTRACT_WORKERS="2",
     )
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_dashboard(data: Path, log: Path) -> tuple[subprocess.Popen[bytes], float]:

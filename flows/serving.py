@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -80,7 +79,7 @@ def prefect_api(home: Path, timeout: float = 120.0) -> Iterator[tuple[str, bool]
         return
     # Prefect's own temporary server runs no scheduler service, so schedules would never fire;
     # a real `prefect server start` (no UI) on a free port does; the flow-run processes share it.
-    port = free_port()
+    port = prefect_server.free_port()
     api_url, log_file = f"http://127.0.0.1:{port}/api", home / "serve-server.log"
     env = {**os.environ, "PREFECT_SERVER_UI_ENABLED": "false"}
     proc = prefect_server.start("127.0.0.1", port, env, log_file)
@@ -90,25 +89,9 @@ def prefect_api(home: Path, timeout: float = 120.0) -> Iterator[tuple[str, bool]
         with temporary_settings({PREFECT_API_URL: api_url}):
             yield api_url, True
     finally:
-        _flush_api_logs()  # before the server goes, or the last runner logs have nowhere to go
+        prefect_server.flush_to_api()  # before the server goes, or the last runner logs have nowhere to go
         os.environ.pop("PREFECT_API_URL", None)
         prefect_server.stop(proc)
-
-
-def _flush_api_logs() -> None:
-    from prefect.logging.handlers import APILogWorker
-
-    try:
-        APILogWorker.drain_all(timeout=5)
-    except Exception as exc:  # noqa: BLE001 - shutting down; a lost log line is not worth a traceback
-        log.debug("could not flush logs to the API: %s", exc)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def serve(served: Sequence[Served], *, name: str, grace: float) -> None:

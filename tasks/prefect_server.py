@@ -1,7 +1,8 @@
-"""Run a local `prefect server start` as a child process: start, wait until healthy, stop."""
+"""Run a local Prefect server (the full `prefect server start`, or its API alone) as a child process."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -31,6 +33,13 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: ask Linux to SIGTERM it when its parent dies, even by SIGKILL."""
     try:
@@ -41,11 +50,30 @@ def _die_with_parent() -> None:
 
 
 def start(host: str, port: int, env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
-    """Start the server (UI and API) in its own session, so a terminal's Ctrl-C reaches only us."""
+    """Start `prefect server start` (UI, API and services) on host:port."""
     if not port_free(host, port):
         raise ServerError(f"{host}:{port} is already in use (another dashboard?); choose --port")
+    return _spawn([sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
+                  env, log_file)
+
+
+def start_api(port: int, env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
+    """Start the API alone on 127.0.0.1:port, as Prefect's temporary server runs it (no UI, no services)."""
+    command = [sys.executable, "-m", "uvicorn", "--factory", f"{__name__}:api_app", "--host", "127.0.0.1",
+               "--port", str(port), "--log-level", "error", "--lifespan", "on"]
+    return _spawn(command, {**env, "PREFECT_UI_ENABLED": "0"}, log_file)
+
+
+def api_app() -> Any:
+    """uvicorn's app factory for start_api (imported in the server process only)."""
+    from prefect.server.api.server import create_app
+
+    return create_app(ephemeral=True, final=True)
+
+
+def _spawn(command: list[str], env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
+    """The server in its own session, so a terminal's Ctrl-C reaches only us."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)]
     with open(log_file, "ab") as out:
         return subprocess.Popen(
             command,
@@ -102,3 +130,13 @@ def tail(path: Path, lines: int = 15) -> str:
         return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+def flush_to_api() -> None:
+    """Send the log lines and events still queued for the API, before the server they go to stops."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):  # shutting down: a lost log line is not worth a traceback
+            worker.drain_all(timeout=5)

@@ -20,7 +20,10 @@ Output order: all top-level topics first, best first; then second-level topics, 
 Second-level codes are the `medtop:2...` ones; warehouse/data/topics.csv gives their parents.
 Empty text, or text that is mostly not English (see MIN_COVERAGE), gets no topics.
 
-Pure Python, no I/O after the first call (data is loaded once, under a lock), thread-safe.
+No I/O after the first call (data is loaded once, under a lock), thread-safe. The learned
+weights are one dense matrix (27,000 features x 17 topics, 3.7 MB): an article's ~140 known
+features are one row gather and product in numpy, a loop of ~1,000 multiply-adds in Python
+that took half of the tagger's time before.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from tasks.topics_lexicon import Lexicon, load_lexicon
 from tasks.topics_text import features
@@ -56,7 +61,7 @@ MIN_COVERAGE = 0.45
 COVERAGE_MIN_WORDS = 40
 
 Pairs = tuple[tuple[int, float], ...]  # (top-level topic index, weight)
-Entry = tuple[float, Pairs, Pairs]  # idf, learned weights, lexicon weights
+Entry = tuple[float, int, Pairs]  # idf, row of the learned weights, lexicon weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,7 @@ class _Model:
     temperature: float
     threshold: float
     weights: dict[str, Entry]
+    learned: np.ndarray  # (features, topics), rows as Entry says
     subs: tuple[tuple[_Sub, ...], ...]  # per top-level topic index
 
 
@@ -106,9 +112,11 @@ def _read(path: Path, lexicon: Lexicon) -> _Model:
         for feature, weight in topic.terms.items():
             lex.setdefault(feature, []).append((k, weight))
     weights: dict[str, Entry] = {}
-    for feature, (idf, *pairs) in raw["weights"].items():
-        learned = tuple((int(k), float(w)) for k, w in pairs)
-        weights[feature] = (float(idf), learned, tuple(lex.get(feature, ())))
+    learned = np.zeros((len(raw["weights"]), len(codes)))
+    for row, (feature, (idf, *pairs)) in enumerate(raw["weights"].items()):
+        for k, w in pairs:
+            learned[row, int(k)] = float(w)
+        weights[feature] = (float(idf), row, tuple(lex.get(feature, ())))
     subs = tuple(tuple(_Sub(s.code, s.label, s.terms) for s in lexicon.sub if s.parent == code) for code in codes)
     return _Model(
         codes=codes,
@@ -117,6 +125,7 @@ def _read(path: Path, lexicon: Lexicon) -> _Model:
         temperature=float(raw["temperature"]),
         threshold=float(raw["threshold"]),
         weights=weights,
+        learned=learned,
         subs=subs,
     )
 
@@ -139,8 +148,8 @@ def _read_article(model: _Model, title: str, text: str) -> tuple[list[float], li
     """Topic logits, lexicon evidence and unit-length sublinear tf-idf feature values."""
     weights = model.weights
     raw: dict[str, float] = {}
-    n = len(model.codes)
-    z, e = [0.0] * n, [0.0] * n
+    rows: list[int] = []
+    e = [0.0] * len(model.codes)
     words = known = 0
     for feature, count in features(title, text).items():
         entry = weights.get(feature)
@@ -151,8 +160,7 @@ def _read_article(model: _Model, title: str, text: str) -> tuple[list[float], li
             continue
         value = entry[0] * (1.0 + math.log(count)) if count > 1 else entry[0]
         raw[feature] = value
-        for k, w in entry[1]:
-            z[k] += w * value
+        rows.append(entry[1])
         for k, w in entry[2]:
             e[k] += w * value
     if words >= COVERAGE_MIN_WORDS and known < MIN_COVERAGE * words:
@@ -160,6 +168,7 @@ def _read_article(model: _Model, title: str, text: str) -> tuple[list[float], li
     norm = math.sqrt(sum(v * v for v in raw.values()))
     if not norm:
         return None
+    z = (np.fromiter(raw.values(), float, len(rows)) @ model.learned[rows]).tolist()
     logits = [b + v / norm for b, v in zip(model.bias, z, strict=True)]
     return logits, [v / norm for v in e], {f: v / norm for f, v in raw.items()}
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,31 @@ def test_nothing_reachable_exits_3_with_reason(tmp_path: Path) -> None:
            "PREFECT_HOME": str(tmp_path / "prefect")}
     proc = newsflow("ingest", "--sources", str(sources), "--data-dir", str(tmp_path / "d"), cwd=tmp_path, env=env)
     assert_one_line_error(proc, 3, "nothing could be fetched")
+    # With no Prefect API configured the run started its own, and stopped it on the way out.
+    assert (tmp_path / "prefect" / "run-api.log").exists()
+    assert not run_api_servers(tmp_path)
+
+
+def run_api_servers(cwd: Path) -> list[psutil.Process]:
+    """Run-scoped Prefect API processes started from cwd that are still alive."""
+    found = []
+    for proc in psutil.process_iter(["cmdline", "cwd"]):
+        if proc.info["cwd"] == str(cwd) and any("prefect_server:api_app" in a for a in proc.info["cmdline"] or ()):
+            found.append(proc)
+    return found
+
+
+@pytest.mark.slow
+def test_prefect_api_that_cannot_start_is_one_line(tmp_path: Path) -> None:
+    sources = tmp_path / "s.toml"
+    sources.write_text('[[sources]]\nid = "x"\nname = "X"\ncountry = "US"\nlanguage = "en"\n'
+                       'feeds = ["http://127.0.0.1:9/feed.xml"]\n')
+    env = {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": "",
+           # a database in a folder that does not exist: the API exits while starting
+           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{tmp_path}/missing/prefect.db"}
+    proc = newsflow("ingest", "--sources", str(sources), "--data-dir", str(tmp_path / "d"), cwd=tmp_path, env=env)
+    assert_one_line_error(proc, 1, "could not start a Prefect API", "exited with code")
+    assert not run_api_servers(tmp_path)
 
 
 def test_extract_html_and_warc(tmp_path: Path, corpus_dir: Path) -> None:
@@ -93,3 +119,14 @@ def test_tag_streams_json_lines_in_order(tmp_path: Path) -> None:
     assert [o["id"] for o in out] == [0, 1, 2]
     assert all("MX" in {c["code"] for c in o["countries"]} and "topics" in o for o in out)
     assert "line 3" in proc.stderr and proc.returncode == 1
+
+
+def test_malloc_arenas_capped_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.cli import limit_malloc_arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    limit_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"  # inherited by the workers and the API server
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
+    limit_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "8"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,18 +13,13 @@ import httpx
 import pytest
 
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
+from tasks.prefect_server import free_port
 from tests.browser import CHROMIUM_FLAGS
 from tests.local_env import cli_env
 
 pytestmark = pytest.mark.slow
 
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 

@@ -82,7 +82,8 @@ def hostile_run(corpus_dir: Path, prefect_harness, fast_fetch_env, tmp_path_fact
                                     "application/rss+xml"),
     })
     robots = {name: HostileServer() for name in ("robots-huge", "robots-bad", "robots-5xx")}
-    robots["robots-huge"].routes["/robots.txt"] = respond(200, b"User-agent: *\nAllow: /\n" + b"# x\n" * 2_000_000, "text/plain")
+    huge_robots = b"User-agent: *\nAllow: /\n" + b"# x\n" * 2_000_000
+    robots["robots-huge"].routes["/robots.txt"] = respond(200, huge_robots, "text/plain")
     robots["robots-bad"].routes["/robots.txt"] = respond(200, bytes(range(256)) * 50, "text/plain")
     robots["robots-5xx"].routes["/robots.txt"] = respond(503, b"down")
     pages = load_pages(corpus_dir, ["scrapinghub_aeb.jsonl.gz"], limit=12)
@@ -97,7 +98,8 @@ def hostile_run(corpus_dir: Path, prefect_harness, fast_fetch_env, tmp_path_fact
         hostile_feeds = {"pages": "/feeds/pages.xml", "laughs": "/feeds/laughs.xml", "xxe": "/feeds/xxe.xml",
                          "giant": "/feeds/giant.xml"}
         toml = site.sources_toml() + "".join(
-            f'\n[[sources]]\nid = "h-{k}"\nname = "{k}"\ncountry = "US"\nlanguage = "en"\nfeeds = ["{hostile.url(v)}"]\n'
+            f'\n[[sources]]\nid = "h-{k}"\nname = "{k}"\ncountry = "US"\nlanguage = "en"\n'
+            f'feeds = ["{hostile.url(v)}"]\n'
             for k, v in hostile_feeds.items())
         toml += (f'\n[[sources]]\nid = "h-self-index"\nname = "s"\ncountry = "US"\nlanguage = "en"\n'
                  f'sitemaps = ["{hostile.url("/feeds/self-index.xml")}"]\n')

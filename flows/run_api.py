@@ -1,0 +1,47 @@
+"""A private Prefect API for one `newsflow ingest`, started before the heavy imports so both overlap."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from tasks import prefect_server
+
+
+@contextmanager
+def run_api() -> Iterator[Callable[[], object]]:
+    """Yield `ready`, to call before the first flow run: it waits until the API answers.
+
+    With no API configured, Prefect would start its temporary server only when the flow is
+    called, after ~4 s of imports, and import its whole server (~90 MB) into this process to
+    do so. The same API app started here, as a plain child process, boots while we import.
+    A configured API (PREFECT_API_URL, a profile, a dashboard) is used as it is.
+    """
+    import prefect.context
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    # Missing in older Prefect releases: those start their temporary server themselves.
+    refresh = getattr(prefect.context, "refresh_global_settings_context", None)
+    if settings.api.url or not settings.server.ephemeral.enabled or refresh is None:
+        yield lambda: None
+        return
+    port = prefect_server.free_port()
+    api_url, log_file = f"http://127.0.0.1:{port}/api", settings.home / "run-api.log"
+    proc = prefect_server.start_api(port, dict(os.environ), log_file)
+    os.environ["PREFECT_API_URL"] = api_url
+    ui_unset = "PREFECT_UI_URL" not in os.environ
+    if ui_unset:  # or Prefect would log a "View at" link to a UI this API does not serve
+        os.environ["PREFECT_UI_URL"] = ""
+    refresh()  # Prefect read its settings at import, before this URL existed
+    timeout = settings.server.ephemeral.startup_timeout_seconds
+    try:
+        yield lambda: prefect_server.wait_healthy(proc, api_url, timeout, log_file)
+    finally:
+        prefect_server.flush_to_api()
+        os.environ.pop("PREFECT_API_URL", None)
+        if ui_unset:
+            os.environ.pop("PREFECT_UI_URL", None)
+        refresh()
+        prefect_server.stop(proc, grace=5)
