@@ -36,6 +36,8 @@ class TreeRun:
     peak_processes: int = 0
     cpu_by_role: dict[str, float] = field(default_factory=dict)
     rss_at_peak: dict[str, int] = field(default_factory=dict)
+    harness_cpu: float = 0.0  # this process meanwhile (the local site's server, the sampler): not counted above
+    sampler_cpu: float = 0.0  # of which the sampler
     flow_start: float | None = None  # seconds after launch when Prefect logged the flow's start
     flow_end: float | None = None  # seconds after launch when the flow reached a final state
     returncode: int = 0
@@ -52,9 +54,13 @@ class TreeRun:
 
 
 class TreeSampler(threading.Thread):
-    """Samples a process tree every `interval` s: summed RSS and each process's CPU time."""
+    """Samples a process tree every `interval` s: summed RSS and each process's CPU time.
 
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
+    PSS is read every `pss_every`-th sample only: it walks every mapping of every process
+    (smaps_rollup), which at 20 Hz cost the two cores more than everything else the harness does.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.05, pss_every: int = 10) -> None:
         super().__init__(daemon=True)
         self.root, self.interval = psutil.Process(pid), interval
         self.cpu: dict[tuple[int, float], float] = {}  # (pid, create_time): user+system seconds
@@ -62,11 +68,13 @@ class TreeSampler(threading.Thread):
         self.timeline: list[tuple[float, dict[str, int], dict[str, float]]] = []  # RSS and CPU by role
         self.peak_rss, self.peak_pss, self.peak_processes = 0, 0, 0
         self.rss_at_peak: dict[str, int] = {}  # MB by role in the sample with the largest sum
+        self.pss_every, self.samples, self.own_cpu = pss_every, 0, 0.0
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.is_set():
             self.sample()
+            self.own_cpu = time.thread_time()
             self._done.wait(self.interval)
 
     def sample(self) -> None:
@@ -76,11 +84,14 @@ class TreeSampler(threading.Thread):
             return
         rss = pss = 0
         by_role: dict[str, int] = {}
+        with_pss = self.samples % self.pss_every == 0
+        self.samples += 1
         for proc in procs:
             try:
                 with proc.oneshot():
-                    memory = proc.memory_full_info()  # smaps_rollup: PSS splits shared pages fairly
-                    rss, pss = rss + memory.rss, pss + memory.pss
+                    # smaps_rollup: PSS splits shared pages fairly; statm (RSS alone) is cheap
+                    memory = proc.memory_full_info() if with_pss else proc.memory_info()
+                    rss, pss = rss + memory.rss, pss + (memory.pss if with_pss else 0)
                     times = proc.cpu_times()
                     key = (proc.pid, proc.create_time())
                     self.cpu[key] = times.user + times.system
@@ -121,6 +132,7 @@ def role(proc: psutil.Process, root: int) -> str:
 def run_tree(label: str, argv: list[str], env: dict[str, str], log: Path) -> TreeRun:
     """Run argv to completion, sampling its process tree; the output goes to log."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = time.process_time()
     began_epoch, began = time.time(), time.monotonic()
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -129,6 +141,7 @@ def run_tree(label: str, argv: list[str], env: dict[str, str], log: Path) -> Tre
         code = proc.wait()
         wall = time.monotonic() - began
         sampler.stop()
+    own = time.process_time() - own
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     text = log.read_text(errors="replace")
     start, end = flow_times(text, began_epoch)
@@ -136,7 +149,7 @@ def run_tree(label: str, argv: list[str], env: dict[str, str], log: Path) -> Tre
         label, wall, sum(sampler.cpu.values()),
         (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         sampler.peak_rss / 2**20, sampler.peak_pss / 2**20, sampler.peak_processes,
-        sampler.cpu_by_role(), sampler.rss_at_peak, start, end, code, text,
+        sampler.cpu_by_role(), sampler.rss_at_peak, own, sampler.own_cpu, start, end, code, text,
     )
 
 

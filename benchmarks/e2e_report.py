@@ -32,6 +32,7 @@ def headline(pages: int, first: TreeRun, base_pps: float, base_cpu_ms: float) ->
         "peak_rss_mb": round(first.peak_rss_mb, 1), "peak_pss_mb": round(first.peak_pss_mb, 1),
         "peak_processes": first.peak_processes, "rss_at_peak_mb": first.rss_at_peak,
         "cpu_s_by_role": first.cpu_by_role,
+        "harness_cpu_s": round(first.harness_cpu, 2), "sampler_cpu_s": round(first.sampler_cpu, 2),
     }
 
 
@@ -131,6 +132,8 @@ def table(r: dict[str, Any]) -> list[str]:
         f"{e['ratio_in_flow']}x)",
         f"CPU per page, whole tree: {1000 * e['cpu_s_per_page']:.1f} ms = {e['cpu_vs_baseline']:.2f}x bare "
         f"trafilatura's; CPU s by process: {e.get('cpu_s_by_role')}",
+        f"the harness's own CPU meanwhile, on the same cores (the local site's server and the sampler): "
+        f"{e.get('harness_cpu_s', 0):.1f} s, of which the sampler {e.get('sampler_cpu_s', 0):.1f} s",
         f"peak memory of the tree: RSS {e['peak_rss_mb']:.0f} MB, PSS {e.get('peak_pss_mb', 0):.0f} MB over "
         f"{e['peak_processes']} processes; RSS MB by process at the peak: {e.get('rss_at_peak_mb')}",
         f"Prefect: no-op flow with ingest's task graph {p['noop_flow_new_db_s']:.1f} s on a new database "
