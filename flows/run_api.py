@@ -30,18 +30,19 @@ def run_api() -> Iterator[Callable[[], object]]:
     port = prefect_server.free_port()
     api_url, log_file = f"http://127.0.0.1:{port}/api", settings.home / "run-api.log"
     proc = prefect_server.start_api(port, dict(os.environ), log_file)
+    saved = {name: os.environ.get(name) for name in ("PREFECT_API_URL", "PREFECT_UI_URL")}
     os.environ["PREFECT_API_URL"] = api_url
-    ui_unset = "PREFECT_UI_URL" not in os.environ
-    if ui_unset:  # or Prefect would log a "View at" link to a UI this API does not serve
-        os.environ["PREFECT_UI_URL"] = ""
+    os.environ.setdefault("PREFECT_UI_URL", "")  # else Prefect logs "View at" links to a UI not served
     refresh()  # Prefect read its settings at import, before this URL existed
     timeout = settings.server.ephemeral.startup_timeout_seconds
     try:
         yield lambda: prefect_server.wait_healthy(proc, api_url, timeout, log_file)
     finally:
         prefect_server.flush_to_api()
-        os.environ.pop("PREFECT_API_URL", None)
-        if ui_unset:
-            os.environ.pop("PREFECT_UI_URL", None)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         refresh()
         prefect_server.stop(proc, grace=5)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
@@ -223,29 +222,12 @@ def process_all(pages: Iterable[Page], pool: Executor, sink: PageSink, language:
             crash_point("fetch")
         if on_page:
             on_page(page)
-        pending.append((page, _submit(pool, page, language)))
+        future = pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, language)
+        pending.append((page, future))
         while len(pending) > in_flight or (pending and pending[0][1].done()):
             _finish(sink, *pending.popleft())
     for done_page, done in pending:
         _finish(sink, done_page, done)
-
-
-def _submit(pool: Executor, page: Page, language: str | None) -> Future[Processed]:
-    """Hand a page to the pool, first waiting for one of its slots when it has them (WorkerPool)."""
-    # The slots are shared by every source using the pool, so the pages queued in it stay few
-    # however many sources run at once. A slot is freed when the worker is done with the page,
-    # not when this source collects the result, so waiting here cannot deadlock.
-    slots: threading.BoundedSemaphore | None = getattr(pool, "slots", None)
-    if slots is None:
-        return pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, language)
-    slots.acquire()
-    try:
-        future = pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, language)
-    except BaseException:
-        slots.release()
-        raise
-    future.add_done_callback(lambda _: slots.release())
-    return future
 
 
 def _finish(sink: PageSink, page: Page, future: Future[Processed]) -> None:

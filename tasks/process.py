@@ -71,14 +71,26 @@ IN_FLIGHT_PER_WORKER = 3
 
 
 class WorkerPool(ProcessPoolExecutor):
-    """A process pool whose `slots` bound the pages waiting in it, across every source using it."""
+    """A process pool that bounds the pages waiting in it, across every source using it."""
 
     def __init__(self, workers: int, mp_context: Any) -> None:
         super().__init__(max_workers=workers, mp_context=mp_context, initializer=watch_owner,
                          initargs=(os.getpid(),))
-        self.slots = threading.BoundedSemaphore(IN_FLIGHT_PER_WORKER * workers)
+        self._slots = threading.BoundedSemaphore(IN_FLIGHT_PER_WORKER * workers)
         self._starting = threading.Lock()
         self._started = False
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Submit once a slot is free. A slot is freed when a worker is done with its page, not
+        when the submitter collects the result, so a source waiting here cannot deadlock."""
+        self._slots.acquire()
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _: self._slots.release())
+        return future
 
     def start_soon(self) -> None:
         """Start the forkserver and its warm-up (about a second) in the background, once."""

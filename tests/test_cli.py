@@ -23,6 +23,13 @@ def newsflow(*args: str, cwd: Path, stdin: str | None = None, env: dict | None =
                           capture_output=True, env=full_env, timeout=timeout)
 
 
+def one_source(folder: Path, feed: str) -> Path:
+    """A sources file with one outlet reading one feed."""
+    path = folder / "s.toml"
+    path.write_text(f'[[sources]]\nid = "x"\nname = "X"\ncountry = "US"\nlanguage = "en"\nfeeds = ["{feed}"]\n')
+    return path
+
+
 def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, *needles: str) -> None:
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -55,9 +62,7 @@ def test_nothing_reachable_exits_3_with_reason(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port nobody listens on stands in for "no network"
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    sources = tmp_path / "s.toml"
-    sources.write_text(f'[[sources]]\nid = "x"\nname = "X"\ncountry = "US"\nlanguage = "en"\n'
-                       f'feeds = ["http://127.0.0.1:{port}/feed.xml"]\n')
+    sources = one_source(tmp_path, f"http://127.0.0.1:{port}/feed.xml")
     env = {"NEWSFLOW_ALLOWED_NETWORKS": "127.0.0.1/32", "NEWSFLOW_HOST_DELAY": "0",
            "PREFECT_HOME": str(tmp_path / "prefect")}
     proc = newsflow("ingest", "--sources", str(sources), "--data-dir", str(tmp_path / "d"), cwd=tmp_path, env=env)
@@ -78,9 +83,7 @@ def run_api_servers(cwd: Path) -> list[psutil.Process]:
 
 @pytest.mark.slow
 def test_prefect_api_that_cannot_start_is_one_line(tmp_path: Path) -> None:
-    sources = tmp_path / "s.toml"
-    sources.write_text('[[sources]]\nid = "x"\nname = "X"\ncountry = "US"\nlanguage = "en"\n'
-                       'feeds = ["http://127.0.0.1:9/feed.xml"]\n')
+    sources = one_source(tmp_path, "http://127.0.0.1:9/feed.xml")
     env = {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": "",
            # a database in a folder that does not exist: the API exits while starting
            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{tmp_path}/missing/prefect.db"}
