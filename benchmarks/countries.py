@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import corpus_path, read_jsonl  # noqa: E402
-from tasks.countries import tag_countries  # noqa: E402
+from tasks.tag.countries import tag_countries  # noqa: E402
 
 RECORDS = "labelled/reuters21578.jsonl.gz"
 PLACES_MAP = "labelled/reuters21578_places_iso2.json"

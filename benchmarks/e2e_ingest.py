@@ -17,7 +17,7 @@ from typing import Any
 
 import psutil
 
-from tasks.prefect_server import free_port
+from flows.prefect_server import free_port
 
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 _STAMP = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \|")

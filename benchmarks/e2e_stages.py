@@ -14,14 +14,14 @@ from typing import Any
 import trafilatura
 
 from benchmarks.e2e_site import CorpusPage
-from tasks.countries import tag_countries
-from tasks.extract import decode_html, extract_article
+from tasks.extract.article import decode_html, extract_article
 from tasks.harvest import PageSink, RunContext, SourceReport
-from tasks.lake import Stager, publish
 from tasks.models import Article, NotAnArticle, Page
 from tasks.process import Processed
-from tasks.topics import tag_topics
-from warehouse.load import load_lake
+from tasks.store.lake import Stager, publish
+from tasks.store.load import load_lake
+from tasks.tag.countries import tag_countries
+from tasks.tag.topics import tag_topics
 
 CTYPE = "text/html; charset=utf-8"
 

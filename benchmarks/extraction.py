@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 import trafilatura  # noqa: E402
 
 from benchmarks.common import corpus_path, read_jsonl  # noqa: E402
-from tasks.extract import extract_article  # noqa: E402
+from tasks.extract.article import extract_article  # noqa: E402
 from tasks.models import Article, NotAnArticle  # noqa: E402
 
 BODY_SETS = ("scrapinghub_aeb", "l3s_gn1")

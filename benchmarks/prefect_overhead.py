@@ -21,7 +21,7 @@ from pathlib import Path
 
 from benchmarks.common import CORPUS
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
-from tasks.prefect_server import free_port
+from flows.prefect_server import free_port
 
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 

@@ -2,7 +2,7 @@
 
     python -m benchmarks.topics [--part eval|train|all]
 
-The top-1 topic of tasks.topics.tag_topics is mapped to each set's classes: BBC business -> 04,
+The top-1 topic of tasks.tag.topics.tag_topics is mapped to each set's classes: BBC business -> 04,
 entertainment -> 01, politics -> 11, sport -> 15, tech -> 13; AG Sports -> 15, Business -> 04 or
 09, Sci/Tech -> 13, World -> any other topic. "eval" is the part of the fixed split
 (benchmarks/topics_data.py) that training and tuning never read: the figures that count.
@@ -17,7 +17,7 @@ import time
 from collections import Counter
 
 from benchmarks import topics_data as data
-from tasks.topics import tag_topics
+from tasks.tag.topics import tag_topics
 
 SETS = {"bbc": (data.bbc, data.BBC_CLASSES), "ag": (data.ag_news, data.AG_CLASSES)}
 

@@ -1,10 +1,10 @@
-"""Fit the topic tagger's word weights and write tasks/data/topics_model.json.
+"""Fit the topic tagger's word weights and write tasks/tag/data/topics_model.json.
 
     python -m benchmarks.train_topics          # fit on the train part, write the model
     python -m benchmarks.train_topics --dev    # tuning run: fit on train minus dev, score dev
 
 Trained on: the "train" part of the fixed split of BBC News and AG News (benchmarks/topics_data);
-the "eval" part is never read here. The hand-written lexicon (tasks/data/topics_lexicon.toml) is
+the "eval" part is never read here. The hand-written lexicon (tasks/tag/data/topics_lexicon.toml) is
 the prior every weight is pulled to and labels what the sets leave open (see targets()).
 (Reuters-21578's economic stories were tried as extra economy data and lowered the dev scores.)
 Deterministic: the split is a salted hash and the fit is full-batch L-BFGS from the prior.
@@ -24,11 +24,11 @@ import numpy as np
 
 from benchmarks import topics_data as data
 from benchmarks.topics_fit import Problem, Sparse, lbfgs
-from tasks.topics import ALSO_SCALE, ALSO_WEIGHT
-from tasks.topics_lexicon import Lexicon, load_lexicon
-from tasks.topics_text import features
+from tasks.tag.topic_features import features
+from tasks.tag.topic_lexicon import Lexicon, load_lexicon
+from tasks.tag.topics import ALSO_SCALE, ALSO_WEIGHT
 
-MODEL_PATH = Path(__file__).resolve().parents[1] / "tasks" / "data" / "topics_model.json"
+MODEL_PATH = Path(__file__).resolve().parents[1] / "tasks" / "tag" / "data" / "topics_model.json"
 DEV_SALT = "newsflow-topics-dev"
 DEV_SHARE = 0.25
 
@@ -90,7 +90,7 @@ def vocabulary(docs: list[dict[str, int]], lexicon: Lexicon, min_df: int) -> tup
 
 
 def matrix(docs: list[dict[str, int]], vocab: dict[str, int], idf: np.ndarray) -> Sparse:
-    """Sublinear tf-idf rows scaled to unit length (the same weighting tasks/topics.py uses)."""
+    """Sublinear tf-idf rows scaled to unit length (the same weighting tasks/tag/topics.py uses)."""
     rows, cols, vals = [], [], []
     for r, doc in enumerate(docs):
         ids = [vocab[f] for f in doc if f in vocab]
@@ -202,7 +202,7 @@ def temperature(model: Model, items: list[data.Item]) -> float:
 
 
 def listing_scores(model: Model, items: list[data.Item], temp: float, lexicon: Lexicon) -> np.ndarray:
-    """The tagger's top-level scores of items (tasks.topics.scores, vectorised)."""
+    """The tagger's top-level scores of items (tasks.tag.topics.scores, vectorised)."""
     x = matrix([features(it.title, it.text) for it in items], model.vocab, model.idf)
     z = (x.dot(model.w) + model.b) / temp
     p = np.exp(z - z.max(axis=1, keepdims=True))

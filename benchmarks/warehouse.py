@@ -3,7 +3,7 @@
     python -m benchmarks.warehouse [--articles 1000000] [--keep DIR]
 
 Generates real corpus articles with new ids over 365 days and 100 outlets as lake files, loads them
-with warehouse.load.load_lake, then times every view (fully fetched, on a fresh read-only connection
+with tasks.store.load.load_lake, then times every view (fully fetched, on a fresh read-only connection
 as `newsflow sql` opens one per statement), how long queries and loads hold the DuckDB lock, and
 `newsflow report` end to end. Prints a table and writes benchmarks/results/warehouse.json.
 """
@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 
 from benchmarks.warehouse_data import Pool, World, days_of, write_run
-from warehouse.load import load_lake
+from tasks.store.load import load_lake
 from warehouse.query import run, timed_open
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pycountry
 
 from benchmarks.common import corpus_path, read_jsonl
-from tasks.lake import SCHEMAS, lake_file
+from tasks.store.lake import SCHEMAS, lake_file
 
 OUTLETS = 100
 DAYS = 365

@@ -83,7 +83,7 @@ def settings_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run one ingestion now."""
-    from tasks.sources import SourcesError, load_sources
+    from tasks.discover.sources import SourcesError, load_sources
 
     settings = settings_from(args)
     check_data_dir(settings.data_dir)
@@ -92,8 +92,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except SourcesError as exc:
         raise UserError(str(exc)) from exc
     prefect_env(settings.data_dir)
+    from flows.prefect_server import ServerError
     from flows.run_api import run_api
-    from tasks.prefect_server import ServerError
 
     with run_api() as api_ready:
         from flows.ingest import ingest

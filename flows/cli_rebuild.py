@@ -12,8 +12,8 @@ from flows.cli import UserError, check_data_dir, settings_from
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Recreate derived state; the lake (and raw WARCs) are never modified in place."""
-    from tasks.rebuild import rebuild_warehouse, reextract
     from tasks.runlock import RunLocked, hold
+    from tasks.store.rebuild import rebuild_warehouse, reextract
     from warehouse.db import WarehouseLocked
 
     settings = settings_from(args)

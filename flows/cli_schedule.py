@@ -49,8 +49,8 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
 
 def _plans(args: argparse.Namespace, sources_file: Path) -> list:
     """Ingest plans from the sources file and the command line, or a UserError."""
+    from tasks.discover.sources import SourcesError, load_sources
     from tasks.schedules import Cadence, parse_cadence, plan_ingest
-    from tasks.sources import SourcesError, load_sources
 
     try:
         sources = load_sources(sources_file)
@@ -71,7 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     plans = _plans(args, Path(settings.sources))
     prefect_env(settings.data_dir)
     from flows import deployments, serving
-    from tasks.prefect_server import ServerError
+    from flows.prefect_server import ServerError
 
     cron = None if args.no_maintenance else (args.maintenance_cron or deployments.MAINTENANCE_CRON)
     try:
@@ -110,7 +110,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     check_data_dir(settings.data_dir)
     prefect_env(settings.data_dir)
     from flows import dashboard
-    from tasks.prefect_server import ServerError
+    from flows.prefect_server import ServerError
 
     try:
         return dashboard.run(args.host, args.port, settings.data_dir)

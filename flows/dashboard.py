@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tasks import prefect_server
+from flows import prefect_server
 
 STATE_FILE = "dashboard.json"
 

@@ -8,14 +8,15 @@ from pathlib import Path
 from prefect import flow
 from prefect.futures import PrefectFuture, as_completed
 
+from flows import stages
 from flows.runners import make_task_runner
 from flows.settings import Settings
-from tasks import runlock, stages
-from tasks.fetch import FetchConfig
+from tasks import runlock
+from tasks.discover.sources import Source, load_sources
+from tasks.fetch.client import FetchConfig
 from tasks.harvest import RunContext, SourceReport
 from tasks.run import RunConfig, RunSummary, close_shared, new_run
 from tasks.schedules import select_sources
-from tasks.sources import Source, load_sources
 
 # The stages log progress at INFO; Prefect collects these loggers (PREFECT_LOGGING_EXTRA_LOGGERS)
 # but they would stay at the root's WARNING level without this.

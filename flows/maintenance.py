@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows import upkeep
 from flows.settings import Settings
-from tasks import runlock, upkeep
-from tasks.compact import CompactReport
+from tasks import runlock
+from tasks.store.compact import CompactReport
 
 
 @flow(name="maintenance", log_prints=True)

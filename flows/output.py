@@ -64,7 +64,7 @@ def _html_pages(path: Path, url: str | None) -> Iterator[tuple[str | None, bytes
 
 
 def _warc_pages(path: Path) -> Iterator[tuple[str | None, bytes, str | None]]:
-    from tasks.archive import iter_warc
+    from tasks.store.archive import iter_warc
 
     for page in iter_warc(path):
         yield page.url, page.body, page.content_type
@@ -96,8 +96,8 @@ def extract_files(paths: list[Path], url: str | None = None) -> int:
 
 def tag_stream(lines: IO[str], out: IO[str]) -> int:
     """Tag JSON lines one at a time, in input order, without reading the whole input first."""
-    from tasks.countries import tag_countries
-    from tasks.topics import tag_topics
+    from tasks.tag.countries import tag_countries
+    from tasks.tag.topics import tag_topics
 
     bad = 0
     for number, line in enumerate(lines, 1):

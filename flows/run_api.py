@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from tasks import prefect_server
+from flows import prefect_server
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from prefect.exceptions import TerminationSignal
 from prefect.runner import Runner
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from tasks import prefect_server
+from flows import prefect_server
 
 if TYPE_CHECKING:
     from flows.deployments import Served

@@ -11,16 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tasks.archive import RawPage, WarcSink, iter_warc
 from tasks.crashpoints import crash_point
-from tasks.discover import FeedError, parse_any, walk_sitemaps
-from tasks.extract import plausible_publish_time
-from tasks.fetch import Fetcher
-from tasks.lake import Stager
+from tasks.discover.feeds import FeedError, parse_any, walk_sitemaps
+from tasks.discover.sources import Source
+from tasks.discover.urls import normalize_url, url_key
+from tasks.extract.article import plausible_publish_time
+from tasks.fetch.client import Fetcher
 from tasks.models import Link, Page
 from tasks.process import Processed, process_page
-from tasks.sources import Source
-from tasks.urls import normalize_url, url_key
+from tasks.store.archive import RawPage, WarcSink, iter_warc
+from tasks.store.lake import Stager
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from multiprocessing import forkserver
 from typing import Any
 
-from tasks.countries import tag_countries
-from tasks.extract import decode_html, extract_article
+from tasks.extract.article import decode_html, extract_article
 from tasks.models import NotAnArticle
-from tasks.topics import tag_topics
+from tasks.tag.countries import tag_countries
+from tasks.tag.topics import tag_topics
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The stages of one ingestion run as plain functions; tasks/stages.py wraps them for Prefect."""
+"""The stages of one ingestion run as plain functions; flows/stages.py wraps them for Prefect."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tasks.fetch import FetchConfig, Fetcher
+from tasks.discover.sources import Source
+from tasks.discover.urls import url_key
+from tasks.fetch.client import FetchConfig, Fetcher
 from tasks.harvest import RunContext, SourceReport, collect_links, harvest
-from tasks.lake import Stager, publish, remove_leftovers
 from tasks.models import Link
 from tasks.process import prestart, shared_pool, shutdown_pools
-from tasks.sources import Source
-from tasks.urls import url_key
+from tasks.store.lake import Stager, publish, remove_leftovers
+from tasks.store.load import load_lake
 from warehouse.db import WarehouseLocked, feed_validators, known_keys
-from warehouse.load import LoadReport, load_lake
+from warehouse.load import LoadReport
 
 log = logging.getLogger(__name__)
 

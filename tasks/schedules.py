@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tasks.sources import Source, SourcesError
+from tasks.discover.sources import Source, SourcesError
 
 DEFAULT_INTERVAL = 1800  # seconds: feeds every half hour
 CRON_FIELDS = (5, 6)

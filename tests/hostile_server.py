@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tasks.fetch import FetchConfig
+from tasks.fetch.client import FetchConfig
 
 Route = Callable[["Handler"], None]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.agencies import agencies_in_byline, find_agencies, is_agency_name
-from tasks.authors import split_authors
+from tasks.extract.agencies import agencies_in_byline, find_agencies, is_agency_name
+from tasks.extract.authors import split_authors
 
 CREDITED = [
     ("The minister resigned on Friday.\nmvb/rt (AP, Reuters, EFE)", ["AP", "Reuters", "EFE"]),

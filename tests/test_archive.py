@@ -8,8 +8,8 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from tasks.archive import WarcSink, iter_warc
 from tasks.models import Page
+from tasks.store.archive import WarcSink, iter_warc
 
 
 def _page(n: int) -> Page:

@@ -1,4 +1,4 @@
-"""Tests for the country tagger (tasks/countries.py): traps, evidence, languages, data files."""
+"""Tests for the country tagger (tasks/tag/countries.py): traps, evidence, languages, data files."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pycountry
 import pytest
 
-from tasks import countries_build
-from tasks.countries import tag_countries
-from tasks.countries_gazetteer import CURATED, GENERATED, curated_entries, load_aliases
+from tasks.tag import countries_build
+from tasks.tag.countries import tag_countries
+from tasks.tag.gazetteer import CURATED, GENERATED, curated_entries, load_aliases
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
-from tasks.prefect_server import free_port
+from flows.prefect_server import free_port
 from tests.browser import CHROMIUM_FLAGS
 from tests.local_env import cli_env
 

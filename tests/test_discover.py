@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.discover import (
+from tasks.discover.feeds import (
     FeedError,
     parse_any,
     parse_feed,
@@ -18,8 +18,8 @@ from tasks.discover import (
     sniff_kind,
     walk_sitemaps,
 )
+from tasks.discover.urls import normalize_url
 from tasks.models import Link
-from tasks.urls import normalize_url
 from tests.feed_docs import item, rss, urlset
 
 # Item counts of the corpus README's feeds/ table, and the URL each feed was published at.

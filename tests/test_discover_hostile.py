@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.discover import FeedError, parse_any, parse_feed, parse_sitemap
+from tasks.discover.feeds import FeedError, parse_any, parse_feed, parse_sitemap
 from tests.feed_docs import item, rss, urlset
 
 PASSWD_MARK = "root:"

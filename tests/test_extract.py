@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.extract import content_hash, decode_html, extract_article, word_count
+from tasks.extract.article import content_hash, decode_html, extract_article, word_count
 from tasks.models import Article, NotAnArticle
 
 _TOKEN = re.compile(r"\w+")

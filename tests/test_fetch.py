@@ -27,8 +27,8 @@ from hostile_server import (  # noqa: E402
     serve_fixture,  # noqa: F401 - registers the fixture
 )
 
-from tasks.fetch import Fetcher  # noqa: E402
-from tasks.politeness import host_key  # noqa: E402
+from tasks.fetch.client import Fetcher  # noqa: E402
+from tasks.fetch.politeness import host_key  # noqa: E402
 
 pytestmark = [pytest.mark.usefixtures("only_loopback"), pytest.mark.timeout(30)]
 

@@ -37,7 +37,7 @@ from hostile_server import (  # noqa: E402
     trickle_headers,
 )
 
-from tasks.fetch import Fetcher  # noqa: E402
+from tasks.fetch.client import Fetcher  # noqa: E402
 
 pytestmark = [pytest.mark.usefixtures("only_loopback"), pytest.mark.timeout(60)]
 

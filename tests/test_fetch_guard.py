@@ -29,9 +29,9 @@ from hostile_server import (  # noqa: E402
     trickle,
 )
 
-from tasks.fetch import Fetcher  # noqa: E402
-from tasks.netguard import AddressPolicy, AddressRefused, parse_networks  # noqa: E402
-from tasks.transport import GuardedAdapter  # noqa: E402
+from tasks.fetch.client import Fetcher  # noqa: E402
+from tasks.fetch.netguard import AddressPolicy, AddressRefused, parse_networks  # noqa: E402
+from tasks.fetch.transport import GuardedAdapter  # noqa: E402
 
 pytestmark = [pytest.mark.usefixtures("only_loopback"), pytest.mark.timeout(60)]
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tasks.fetch.netguard import AddressPolicy, AddressRefused, address_class, parse_networks, url_problem
+from tasks.fetch.robots import parse_robots, rules_from_page
 from tasks.models import Page
-from tasks.netguard import AddressPolicy, AddressRefused, address_class, parse_networks, url_problem
-from tasks.robots import parse_robots, rules_from_page
 
 
 def allowed(robots: str, path: str, agent: str = "newsflow") -> bool:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tasks.extract import plausible_publish_time
+from tasks.extract.article import plausible_publish_time
 from tasks.harvest import PageSink, RunContext, SourceReport
-from tasks.lake import Stager
 from tasks.models import Page
 from tasks.process import Processed
+from tasks.store.lake import Stager
 
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
 FEED_DATE = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)

@@ -9,9 +9,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from tasks.lake import SCHEMAS, Stager, lake_file, publish, write_atomic
+from tasks.store.lake import SCHEMAS, Stager, lake_file, publish, write_atomic
+from tasks.store.load import load_lake
 from warehouse.db import WarehouseLocked, connect, migrate
-from warehouse.load import load_lake
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 

@@ -10,9 +10,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from tasks import compact, runlock
-from tasks.lake import lake_file, write_atomic
-from warehouse.load import load_lake
+from tasks import runlock
+from tasks.store import compact
+from tasks.store.lake import lake_file, write_atomic
+from tasks.store.load import load_lake
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ import pytest
 
 from benchmarks import newsite
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
+from tasks.discover.sources import Source, SourcesError
 from tasks.schedules import Cadence, parse_cadence, plan_ingest, select_sources
-from tasks.sources import Source, SourcesError
 from tests.local_env import cli_env
 
 CORPUS_FILES = ["scrapinghub_aeb.jsonl.gz", "readability_news.jsonl.gz"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows.settings import DEFAULT_SOURCES
-from tasks.sources import SourcesError, load_sources
+from tasks.discover.sources import SourcesError, load_sources
 
 GOOD = """
 [[sources]]

@@ -20,10 +20,10 @@ import pytest
 
 from flows import cli_sql
 from flows.cli import main
-from tasks.lake import lake_file, write_atomic
+from tasks.store.lake import lake_file, write_atomic
+from tasks.store.load import load_lake
 from warehouse import query
 from warehouse.db import connect, writer_flag, writer_waiting
-from warehouse.load import load_lake
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)

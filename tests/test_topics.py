@@ -1,4 +1,4 @@
-"""Behaviour of the IPTC Media Topic tagger (tasks/topics.py) on hand-written and corpus news."""
+"""Behaviour of the IPTC Media Topic tagger (tasks/tag/topics.py) on hand-written and corpus news."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.topics import tag_topics
-from tasks.topics_lexicon import load_lexicon
+from tasks.tag.topic_lexicon import load_lexicon
+from tasks.tag.topics import tag_topics
 
 ARTS, CRIME, DISASTER, ECONOMY = "medtop:01000000", "medtop:02000000", "medtop:03000000", "medtop:04000000"
 EDUCATION, ENVIRONMENT, HEALTH = "medtop:05000000", "medtop:06000000", "medtop:07000000"

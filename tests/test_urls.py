@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tasks.urls import MAX_URL_LENGTH, host_of, normalize_url, url_key
+from tasks.discover.urls import MAX_URL_LENGTH, host_of, normalize_url, url_key
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from tasks.crashpoints import crash_point
-from tasks.lake import lake_files
 from warehouse.db import connect, create_views, load_dimensions, migrate, sql
 
 log = logging.getLogger(__name__)
@@ -26,19 +25,31 @@ class LoadReport:
     views: list[str] = field(default_factory=list)
 
 
-def load_lake(data_dir: Path, db_path: Path, *, wait: float = 10.0) -> LoadReport:
-    """Load pending lake files, each in its own transaction together with its record in lake_files."""
+LakeFiles = Iterable[tuple[str, Path]]  # (table, path), parents first
+
+
+def _no_hook(point: str) -> None:
+    """The default before-commit hook: nothing."""
+
+
+def load_files(data_dir: Path, db_path: Path, files: LakeFiles, *, wait: float = 10.0,
+               hook: Callable[[str], None] = _no_hook) -> LoadReport:
+    """Load the given lake files not yet loaded, each in one transaction with its record in lake_files.
+
+    The caller lists the files (the lake's layout is tasks.store's business); `hook("load")` runs
+    just before each commit, where the crash-safety tests kill the process.
+    """
     report = LoadReport()
     with connect(db_path, wait=wait) as con:
         migrate(con)
         load_dimensions(con)
         loaded = {row[0] for row in con.execute("select path from lake_files").fetchall()}
-        for table, path in lake_files(data_dir):
+        for table, path in files:
             rel = path.relative_to(data_dir).as_posix()
             if rel in loaded:
                 continue
             try:
-                rows = _load_file(con, table, path, rel)
+                rows = _load_file(con, table, path, rel, hook)
             except duckdb.Error as exc:
                 con.execute("rollback")
                 if not _is_bad_file(exc):
@@ -58,17 +69,19 @@ def load_lake(data_dir: Path, db_path: Path, *, wait: float = 10.0) -> LoadRepor
 APPENDABLE = ("articles", "article_countries", "article_topics")
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel: str) -> int:
+def _load_file(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel: str,
+               hook: Callable[[str], None]) -> int:
     """Insert one file's rows and record the file, atomically."""
     if table in APPENDABLE:
         try:
-            return _load_file_with(con, table, path, rel, f"append_{table}")
+            return _load_file_with(con, table, path, rel, f"append_{table}", hook)
         except duckdb.ConstraintException:  # the file repeats loaded rows: keep their first copies
             con.execute("rollback")
-    return _load_file_with(con, table, path, rel, f"load_{table}")
+    return _load_file_with(con, table, path, rel, f"load_{table}", hook)
 
 
-def _load_file_with(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel: str, statement: str) -> int:
+def _load_file_with(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel: str, statement: str,
+                    hook: Callable[[str], None]) -> int:
     """Insert one file's rows with the named statement and record the file, in one transaction."""
     params = {"path": str(path)}
     con.execute("begin")
@@ -76,7 +89,7 @@ def _load_file_with(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel:
     con.execute(sql(statement), params)
     if table == "fetches":
         con.execute(sql("update_feed_state"), params)
-    crash_point("load")
+    hook("load")
     con.execute(
         "insert into lake_files (path, lake_table, rows) values (?, ?, ?)", [rel, table, rows]
     )

@@ -16,15 +16,15 @@ from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
-from tasks.agencies import find_agencies
-from tasks.authors import split_authors
-from tasks.decoding import decode_html
-from tasks.language import choose_language
+from tasks.discover.urls import normalize_url
+from tasks.extract.agencies import find_agencies
+from tasks.extract.authors import split_authors
+from tasks.extract.decoding import decode_html
+from tasks.extract.language import choose_language
+from tasks.extract.pagemeta import PageMeta, read_page_meta
+from tasks.extract.pagetype import check_body, is_front_page, reject_by_markup, word_count
+from tasks.extract.titles import choose_title
 from tasks.models import Article, NotAnArticle
-from tasks.pagemeta import PageMeta, read_page_meta
-from tasks.pagetype import check_body, is_front_page, reject_by_markup, word_count
-from tasks.titles import choose_title
-from tasks.urls import normalize_url
 
 __all__ = ["decode_html", "extract_article", "word_count", "content_hash"]
 

@@ -8,9 +8,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
 from tasks import run
+from tasks.discover.sources import Source
 from tasks.harvest import RunContext, SourceReport
 from tasks.models import Link
-from tasks.sources import Source
 from tasks.summary import coverage_markdown, summary_rows
 
 # Inputs are run-specific and results are not reusable, so nothing is cached.

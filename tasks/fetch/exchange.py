@@ -7,13 +7,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin
 
 import requests
 from requests.cookies import RequestsCookieJar, extract_cookies_to_jar
 
-from tasks.fetch_body import (
+from tasks.fetch.body import (
     BodyError,
     DeadlineExpired,
     Expect,
@@ -23,15 +22,13 @@ from tasks.fetch_body import (
     read_body,
     type_refusal,
 )
-from tasks.fetch_errors import describe
+from tasks.fetch.config import FetchConfig
+from tasks.fetch.errors import describe
+from tasks.fetch.netguard import AddressRefused, url_problem
+from tasks.fetch.politeness import HostSlots, host_key
+from tasks.fetch.robots import RobotsCache
+from tasks.fetch.transport import Deadline
 from tasks.models import Page
-from tasks.netguard import AddressRefused, url_problem
-from tasks.politeness import HostSlots, host_key
-from tasks.robots import RobotsCache
-from tasks.transport import Deadline
-
-if TYPE_CHECKING:
-    from tasks.fetch import FetchConfig
 
 log = logging.getLogger(__name__)
 

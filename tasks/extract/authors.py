@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tasks.agencies import agencies_in_byline, is_agency_name
-from tasks.titles import fold, host_labels
+from tasks.extract.agencies import agencies_in_byline, is_agency_name
+from tasks.extract.titles import fold, host_labels
 
 
 def _words(text: str) -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""Thin Prefect task wrappers for the maintenance flow over tasks/compact.py and the loader."""
+"""Thin Prefect task wrappers for the maintenance flow over tasks/store/compact.py and the loader."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from tasks import compact as lake_compact
-from tasks.lake import remove_leftovers
-from warehouse.load import LoadReport, load_lake
+from tasks.store import compact as lake_compact
+from tasks.store.lake import remove_leftovers
+from tasks.store.load import load_lake
+from warehouse.load import LoadReport
 
 
 # Inputs are paths and results are not reusable, so nothing is cached.

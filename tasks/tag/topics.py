@@ -3,7 +3,7 @@
 Method, top level: two signals over unigram and bigram features (sublinear tf-idf, unit length).
 - main: a linear model trained by benchmarks/train_topics.py as a softmax over the 17 top-level
   IPTC Media Topics, starting from and pulled towards the hand-written lexicon
-  (tasks/data/topics_lexicon.toml) so that topics no labelled set covers are still found; its
+  (tasks/tag/data/topics_lexicon.toml) so that topics no labelled set covers are still found; its
   temperature was fitted on held-out items, so p is a calibrated probability that the topic is
   the article's main one.
 - also: the lexicon's own evidence for each topic, independently of the others (an article is
@@ -36,8 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.topics_lexicon import Lexicon, load_lexicon
-from tasks.topics_text import features
+from tasks.tag.topic_features import features
+from tasks.tag.topic_lexicon import Lexicon, load_lexicon
 
 MODEL_PATH = Path(__file__).with_name("data") / "topics_model.json"
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import requests
 from urllib3 import exceptions as u3
 
-from tasks.netguard import AddressRefused
+from tasks.fetch.netguard import AddressRefused
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from tasks.countries_gazetteer import EXACT, Alias, Gazetteer, normalise
+from tasks.tag.gazetteer import EXACT, Alias, Gazetteer, normalise
 
 
 def _words(text: str) -> frozenset[str]:

@@ -1,6 +1,6 @@
 """Text features for the topic tagger: tokens, plural folding, unigrams and bigrams.
 
-Training (benchmarks/train_topics.py) and tagging (tasks/topics.py) both use these functions,
+Training (benchmarks/train_topics.py) and tagging (tasks/tag/topics.py) both use these functions,
 so a feature seen at training time is spelled the same way at tagging time.
 """
 

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tasks.harvest import PageSink, RunContext, SourceReport, process_all, raw_pages
-from tasks.lake import Stager, publish
 from tasks.process import shared_pool
+from tasks.store.lake import Stager, publish
+from tasks.store.load import load_lake
 from warehouse.db import connect
-from warehouse.load import LoadReport, load_lake
+from warehouse.load import LoadReport
 
 log = logging.getLogger(__name__)
 

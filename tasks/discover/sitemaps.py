@@ -12,9 +12,9 @@ from typing import Any
 
 from lxml import etree
 
+from tasks.discover.urls import normalize_url
+from tasks.discover.xmlsafety import FeedError, prepare_body, refuse_unsafe_xml, sniff_kind, to_utf8
 from tasks.models import Link
-from tasks.urls import normalize_url
-from tasks.xmlsafety import FeedError, prepare_body, refuse_unsafe_xml, sniff_kind, to_utf8
 
 log = logging.getLogger(__name__)
 

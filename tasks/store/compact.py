@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from tasks.lake import TABLES, merge_files
+from tasks.store.lake import TABLES, merge_files
 from warehouse.db import connect, sql
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
+from tasks.extract.pagemeta import ARTICLE_TYPES, LISTING_TYPES, PageMeta
 from tasks.models import NotAnArticle
-from tasks.pagemeta import ARTICLE_TYPES, LISTING_TYPES, PageMeta
 
 MIN_WORDS = 30  # shorter bodies are captions, teasers or error pages, not articles
 LIST_MIN_LINES = 8  # a list verdict needs enough lines to be more than a short note

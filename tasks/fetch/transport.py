@@ -20,7 +20,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
-from tasks.netguard import AddressPolicy, AddressRefused
+from tasks.fetch.netguard import AddressPolicy, AddressRefused
 
 _local = threading.local()
 

@@ -1,4 +1,4 @@
-"""The hand-written topic lexicon (tasks/data/topics_lexicon.toml): word lists per IPTC topic."""
+"""The hand-written topic lexicon (tasks/tag/data/topics_lexicon.toml): word lists per IPTC topic."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.topics_text import term_feature
+from tasks.tag.topic_features import term_feature
 
 LEXICON_PATH = Path(__file__).with_name("data") / "topics_lexicon.toml"
 TIERS = ("strong", "medium", "weak")

@@ -1,8 +1,8 @@
 """The HTTP layer: polite, capped, SSRF-guarded fetching. The only module that speaks HTTP.
 
 `Fetcher.fetch` never raises for network, HTTP or content problems: the returned Page carries
-a short reason in `error`. See tasks.netguard (address policy), tasks.transport (guarded
-connections, deadlines), tasks.politeness (per-host slots), tasks.robots and tasks.fetch_body.
+a short reason in `error`. See tasks.fetch.netguard (address policy), tasks.fetch.transport (guarded
+connections, deadlines), tasks.fetch.politeness (per-host slots), tasks.fetch.robots and tasks.fetch.body.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import logging
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.cookiejar import DefaultCookiePolicy
 from types import TracebackType
@@ -19,39 +18,18 @@ from types import TracebackType
 import requests
 import urllib3
 
-from tasks.fetch_body import Expect
-from tasks.fetch_exchange import Exchange, Request
+from tasks.fetch.body import Expect
+from tasks.fetch.config import FetchConfig
+from tasks.fetch.exchange import Exchange, Request
+from tasks.fetch.netguard import AddressPolicy, parse_networks, url_problem
+from tasks.fetch.politeness import HostSlots, host_key
+from tasks.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache
+from tasks.fetch.transport import GuardedAdapter
 from tasks.models import Page
-from tasks.netguard import AddressPolicy, parse_networks, url_problem
-from tasks.politeness import HostSlots, host_key
-from tasks.robots import ROBOTS_MAX_BYTES, RobotsCache
-from tasks.transport import GuardedAdapter
 
 log = logging.getLogger(__name__)
 
 __all__ = ["FetchConfig", "Fetcher", "Page"]
-
-
-@dataclass(frozen=True)
-class FetchConfig:
-    """Settings of one Fetcher; times in seconds, sizes in bytes."""
-
-    user_agent: str  # e.g. "newsflow/0.1.0 (+https://github.com/newsflow/newsflow)"
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0  # longest silence between two reads
-    total_timeout: float = 60.0  # wall-clock cap per fetch: hops, retries, body; not queueing
-    max_bytes: int = 10_000_000  # on the decompressed body, enforced while streaming
-    host_delay: float = 1.0  # min seconds between request starts to one host
-    host_concurrency: int = 2  # max requests in flight per host
-    max_redirects: int = 5
-    retries: int = 3  # on connection failures, 429 and 5xx
-    backoff: float = 0.5  # first retry wait; doubles each time
-    max_retry_after: float = 30.0  # a longer Retry-After gives up instead of waiting
-    allow_private: bool = False  # allow loopback/private/link-local/multicast/reserved targets
-    allowed_networks: tuple[str, ...] = ()  # allowed even when allow_private is False
-    robots: bool = True
-    hosts: tuple[tuple[str, str], ...] = ()  # static (name, address) entries, like /etc/hosts
-    ca_bundle: str | None = None  # CA certificates file; None uses the default trust store
 
 
 class Fetcher:

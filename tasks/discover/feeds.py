@@ -3,7 +3,7 @@
 Safety: every XML body is decoded exactly as its parser will see it and refused when it carries
 a DTD internal subset or entity declarations (billion laughs, XXE); external DTDs are never
 fetched (feedparser turns off expat's external entities; lxml runs with no_network and
-load_dtd=False). See tasks/xmlsafety.py.
+load_dtd=False). See tasks/discover/xmlsafety.py.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from typing import Any
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
-from tasks.models import Link
-from tasks.sitemaps import clean_title, collect, make_link, parse_sitemap, to_utc, w3c_date
-from tasks.urls import normalize_url
-from tasks.xmlsafety import (
+from tasks.discover.sitemaps import clean_title, collect, make_link, parse_sitemap, to_utc, w3c_date
+from tasks.discover.urls import normalize_url
+from tasks.discover.xmlsafety import (
     FeedError,
     Kind,
     is_json,
@@ -36,6 +35,7 @@ from tasks.xmlsafety import (
     text_head,
     wide_to_utf8,
 )
+from tasks.models import Link
 
 __all__ = [
     "FeedError", "Kind", "parse_any", "parse_feed", "parse_sitemap", "sniff_kind", "walk_sitemaps",

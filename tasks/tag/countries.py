@@ -1,8 +1,8 @@
 """Which countries an article covers: ISO 3166-1 codes with mention counts, salience and focus.
 
-Pure and thread-safe: the gazetteer (tasks/data/countries_aliases.tsv plus ISO names generated
+Pure and thread-safe: the gazetteer (tasks/tag/data/countries_aliases.tsv plus ISO names generated
 from pycountry) is compiled once per process into regexes; tagging is a regex scan plus context
-rules (tasks/countries_rules.py) for the classic traps: "US" the pronoun, "New Mexico", "Georgia",
+rules (tasks/tag/country_rules.py) for the classic traps: "US" the pronoun, "New Mexico", "Georgia",
 "Jordan" and "Chad" as names, "turkey" the bird, "Niger"/"Nigeria", the Guineas, the Congos and
 bare "Korea".
 """
@@ -14,8 +14,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from tasks.countries_gazetteer import gazetteer
-from tasks.countries_rules import Hit, find_hits, resolve, retarget
+from tasks.tag.country_rules import Hit, find_hits, resolve, retarget
+from tasks.tag.gazetteer import gazetteer
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ given a max_length, so one read never inflates more than the piece size however 
 the input (gzip/deflate bombs); the running total is checked against the cap after every
 piece. Responses are closed, never drained (urllib3 < 2.7 could inflate a whole body when
 draining), and only gzip/deflate are accepted as Content-Encoding. read1() returns as soon
-as any data arrives, and the Deadline (see tasks.transport) shuts the socket down at the
+as any data arrives, and the Deadline (see tasks.fetch.transport) shuts the socket down at the
 total timeout, so a trickling body cannot keep a reader past it.
 """
 
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from urllib3.response import BaseHTTPResponse
 
-from tasks.transport import Deadline
+from tasks.fetch.transport import Deadline
 
 Expect = Literal["html", "xml", "any"]
 

@@ -1,0 +1,1 @@
+"""Store: raw pages to WARC, records to the Parquet lake and on into the warehouse; compaction and rebuilds."""
