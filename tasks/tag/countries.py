@@ -19,6 +19,9 @@ from tasks.tag.gazetteer import gazetteer
 
 log = logging.getLogger(__name__)
 
+# The tagger version recorded with its tags (lake and warehouse); bump when the output changes.
+VERSION = "1"
+
 # Salience: a mention in the headline counts three times, in the lead (incl. the dateline) twice.
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 2.0

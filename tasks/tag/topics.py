@@ -39,6 +39,9 @@ import numpy as np
 from tasks.tag.topic_features import features
 from tasks.tag.topic_lexicon import Lexicon, load_lexicon
 
+# The tagger version recorded with its tags (lake and warehouse); bump when the output changes.
+VERSION = "1"
+
 MODEL_PATH = Path(__file__).with_name("data") / "topics_model.json"
 
 # Lexicon evidence of 1 is about one strong word in a short text or a few in a long one; a
