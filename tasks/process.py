@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import forkserver
 from functools import cache
 from inspect import Parameter, signature
+from multiprocessing import forkserver
 from typing import Any
 
 from tasks.extract.article import decode_html, extract_article

@@ -68,8 +68,10 @@ def build_lake(data: Path) -> Path:
             {"run_id": run, "source_id": "s", "kind": "page", "url": a["url"], "url_key": a["article_id"],
              "status": 200, "outcome": "article", "fetched_at": T0, "article_id": a["article_id"]}
             for a in articles])
-        write_atomic(lake_file(data, "runs", day, run), "runs", [{"run_id": run, "started_at": T0, "status": "completed"}])
-        write_atomic(lake_file(data, "sources", day, run), "sources", [{"source_id": "s", "name": "S", "run_id": run}])
+        write_atomic(lake_file(data, "runs", day, run), "runs",
+                     [{"run_id": run, "started_at": T0, "status": "completed"}])
+        write_atomic(lake_file(data, "sources", day, run), "sources",
+                     [{"source_id": "s", "name": "S", "run_id": run}])
     db = data / "warehouse.duckdb"
     load_lake(data, db)
     return db

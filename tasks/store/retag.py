@@ -151,14 +151,26 @@ def day_versions(data_dir: Path, day: str) -> set[str | None]:
 
 
 def file_versions(path: Path) -> set[str | None]:
-    """The tagger versions in one tag file; an empty file says its version in its metadata."""
+    """The tagger versions in one tag file (the lowest and highest of each row group, and None
+    when there are nulls: enough to tell whether all are one version); an empty file says its
+    version in its metadata."""
     pf = pq.ParquetFile(path)
     if pf.metadata.num_rows == 0:
         version = (pf.schema_arrow.metadata or {}).get(VERSION_KEY)
         return {version.decode() if version else None}
     if "tagger" not in pf.schema_arrow.names:
         return {None}
-    return set(pc.unique(pf.read(columns=["tagger"]).column(0)).to_pylist())
+    column = pf.schema_arrow.names.index("tagger")
+    found: set[str | None] = set()
+    for group in range(pf.metadata.num_row_groups):
+        stats = pf.metadata.row_group(group).column(column).statistics
+        if stats is None or not stats.has_null_count:  # a writer without statistics: read the values
+            return set(pc.unique(pf.read(columns=["tagger"], use_threads=False).column(0)).to_pylist())
+        if stats.null_count:
+            found.add(None)
+        if stats.has_min_max:
+            found |= {stats.min, stats.max}
+    return found
 
 
 def _writer(path: Path, table: str, version: str) -> pq.ParquetWriter:
