@@ -15,6 +15,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     """Recreate derived state; the lake (and raw WARCs) are never modified in place."""
     from tasks.runlock import RunLocked, hold
     from tasks.store.rebuild import rebuild_warehouse, reextract
+    from tasks.store.retag import finish_interrupted
     from warehouse.db import WarehouseLocked
 
     settings = settings_from(args)
@@ -24,6 +25,10 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     say = lambda msg: print(f"newsflow: {msg}", file=sys.stderr)  # noqa: E731
     try:
         with hold(data_dir, purpose="rebuild", wait=settings.lock_wait):
+            # A retag that died after committing a day has moved some of its tag files: finish it
+            # before anything rebuilds from (or re-extracts into) that day.
+            if finished := finish_interrupted(data_dir):
+                say(f"completed the interrupted retag of {len(finished)} days")
             if args.from_raw:
                 say(f"{reextract(data_dir, workers=settings.extract_workers, progress=say)} articles re-extracted")
             elif args.retag:
@@ -42,8 +47,6 @@ def _retag(data_dir: Path, workers: int, say: Callable[[str], None]) -> None:
     from tasks.store.retag import retag_lake
 
     report = retag_lake(data_dir, workers=workers, progress=say)
-    if report.finished:
-        say(f"completed the interrupted retag of {len(report.finished)} days")
     rate = report.articles / report.seconds if report.seconds else 0.0
     say(f"{report.articles} articles re-tagged in {report.days} days ({rate:.0f}/s); "
         f"{report.current} days already had the current tags")

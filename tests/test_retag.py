@@ -255,3 +255,23 @@ def test_cli_rebuild_retag(tmp_path: Path) -> None:
     assert dump(db, CORE) == before
     assert "0 articles re-tagged in 0 days" in run("--retag").stderr
     assert run("--retag", "--from-raw").returncode == 2
+
+
+def test_cli_rebuild_completes_a_committed_retag_first(
+        lake: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    data, db = lake
+
+    def dies(data_dir: Path, journal: Path) -> None:
+        raise Crash
+
+    monkeypatch.setattr(retag, "apply_journal", dies)
+    with pytest.raises(Crash):
+        retag.retag_lake(data, workers=1)
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "rebuild", "--data-dir", str(data)],
+                          capture_output=True, text=True, timeout=120, env=cli_env())
+    assert proc.returncode == 0, proc.stderr
+    assert "completed the interrupted retag of 1 days" in proc.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        by_day = con.execute("select a.run_id = 'r3', t.tagger, count(*) from article_topics as t join articles "
+                             "as a using (article_id) group by all order by all").fetchall()
+    assert [(later, tagger) for later, tagger, _ in by_day] == [(False, "topics/2"), (True, None)]
