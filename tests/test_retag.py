@@ -22,6 +22,7 @@ from tasks.store.load import load_lake
 from tasks.store.rebuild import rebuild_warehouse
 from tasks.tag import countries, topics
 from tests.local_env import cli_env
+from warehouse import db as db_module
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 PLACES = ["France and Germany", "Japan", "Brazil and Argentina", "Kenya", "India and Pakistan", "Canada"]
@@ -138,11 +139,11 @@ def test_retag_again_is_a_no_op(lake: tuple[Path, Path]) -> None:
     data, db = lake
     retag.retag_lake(data, workers=1)
     rebuild_warehouse(data, db)
-    lake, warehouse = lake_state(data), dump(db, (*CORE, "article_countries", "article_topics"))
+    files, warehouse = lake_state(data), dump(db, (*CORE, "article_countries", "article_topics"))
     report = retag.retag_lake(data, workers=1)
     rebuild_warehouse(data, db)
     assert (report.days, report.current, report.articles) == (0, 2, 0)
-    assert lake_state(data) == lake
+    assert lake_state(data) == files
     assert dump(db, (*CORE, "article_countries", "article_topics")) == warehouse
 
 
@@ -206,12 +207,26 @@ def test_a_crash_after_the_commit_is_completed_by_the_next_retag(
     assert {row[-1] for row in tags(db)["topics"]} == {"topics/2"}
 
 
-def test_old_lake_files_load_with_a_null_version_into_a_migrated_warehouse(tmp_path: Path) -> None:
+def test_a_warehouse_from_before_versions_is_migrated_and_loads_old_and_new_files(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    db = build_lake(data)
+    data.mkdir()
+    with duckdb.connect(str(data / "warehouse.duckdb")) as con:  # migrated up to 001 only
+        con.execute("create table schema_migrations (name varchar primary key, applied_at timestamptz)")
+        con.execute((Path(db_module.__file__).parent / "schema" / "001_core.sql").read_text())
+        con.execute("insert into schema_migrations values ('001_core.sql', now())")
+        con.execute("insert into article_topics values ('earlier', 'medtop:11000000', 0.5, 1)")
+    db = build_lake(data)  # files with a null tagger, and one without the column
+    files = [str(p) for p in (data / "lake" / "article_topics").rglob("*.parquet")]
+    in_lake = duckdb.execute("select count(*) from read_parquet($f, union_by_name = true)", {"f": files}).fetchall()
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select count(*), count(tagger) from article_countries").fetchone()[1] == 0
-        assert "002_tagger_versions.sql" in {r[0] for r in con.execute("select name from schema_migrations").fetchall()}
+        assert con.execute("select count(*), count(tagger) from article_topics").fetchall() == [(in_lake[0][0] + 1, 0)]
+    retag.retag_lake(data, workers=1)
+    load_lake(data, db)  # the new files load into the migrated tables (duplicates keep the first copy)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(tagger) from article_topics").fetchone() == (0,)
+    rebuild_warehouse(data, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) = count(tagger) from article_topics").fetchone() == (True,)
 
 
 def test_pipeline_rows_carry_the_current_versions() -> None:

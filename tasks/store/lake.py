@@ -57,6 +57,9 @@ SCHEMAS: dict[str, pa.Schema] = {
 # article_countries.tagger and article_topics.tagger: the version of the tagger that wrote the row
 # ("countries/2"); null in files written before versions were recorded.
 TABLES = tuple(SCHEMAS)
+# A retag's commit records (tasks/store/retag.py), one per day partition, under the data directory:
+# while one exists, that day's tag files are being swapped and must not be compacted.
+RETAG_JOURNALS = "retag-journal"
 # Articles go first and fetches after them: a crash between the two leaves pages that are
 # fetched again next run (duplicates are dropped by key), never pages marked done with no article.
 PUBLISH_ORDER = ("articles", "article_countries", "article_topics", "fetches", "sources", "runs")

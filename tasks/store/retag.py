@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.process import Processed, shared_pool, tag_batch, tag_rows, tagger_versions
-from tasks.store.lake import SCHEMAS
+from tasks.store.lake import RETAG_JOURNALS, SCHEMAS
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def _writer(path: Path, table: str, version: str) -> pq.ParquetWriter:
 
 def _commit(data_dir: Path, day: str, stamp: str, retire: list[Path], promote: list[tuple[Path, Path]]) -> Path:
     """Write the day's journal atomically: from here on the new tags win, even after a crash."""
-    journal = data_dir / "retag-journal" / f"date={day}.json"
+    journal = data_dir / RETAG_JOURNALS / f"date={day}.json"
     journal.parent.mkdir(parents=True, exist_ok=True)
     rel = lambda p: p.relative_to(data_dir).as_posix()  # noqa: E731
     body = {"stamp": stamp, "retire": [rel(p) for p in retire], "promote": [[rel(a), rel(b)] for a, b in promote]}
@@ -212,7 +212,7 @@ def apply_journal(data_dir: Path, journal: Path) -> None:
 def finish_interrupted(data_dir: Path) -> list[str]:
     """Complete retags that committed a day and died; delete hidden files of ones that had not."""
     finished = []
-    for journal in sorted((data_dir / "retag-journal").glob("date=*.json")):
+    for journal in sorted((data_dir / RETAG_JOURNALS).glob("date=*.json")):
         apply_journal(data_dir, journal)
         finished.append(journal.stem.removeprefix("date="))
     for orphan in (data_dir / "lake").glob(f"*/date=*/.*{HIDDEN}"):
