@@ -13,6 +13,7 @@ from flows.cli import UserError, check_data_dir, settings_from
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Recreate derived state; the lake (and raw WARCs) are never modified in place."""
+    from tasks.process import shutdown_pools
     from tasks.runlock import RunLocked, hold
     from tasks.store.rebuild import rebuild_warehouse, reextract
     from tasks.store.retag import finish_interrupted
@@ -36,6 +37,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             report = rebuild_warehouse(data_dir, settings.warehouse_path, wait=settings.lock_wait)
     except (RunLocked, WarehouseLocked) as exc:
         raise UserError(str(exc), 1) from exc
+    finally:
+        shutdown_pools()  # the extraction and tagging workers of --from-raw and --retag
     say(f"warehouse rebuilt from {report.files} lake files: {report.rows}")
     for path in report.quarantined:
         say(f"quarantined unreadable lake file: {path}")
