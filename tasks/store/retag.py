@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
@@ -32,6 +33,7 @@ TAG_TABLES = ("article_countries", "article_topics")
 HIDDEN = ".retagged"
 VERSION_KEY = b"newsflow.tagger"  # file metadata: the version of a file that may hold no rows
 BATCH = 200  # articles per pool task: enough that a task's overhead (~1 ms) is noise
+ROW_GROUP = 20_000  # articles per row group of the new tag files
 ARTICLE_COLUMNS = ["article_id", "title", "text", "language"]
 UNVERSIONED, UNTAGGED = "unversioned", "no tags"
 
@@ -53,7 +55,7 @@ def retag_lake(data_dir: Path, *, workers: int = 0, force: bool = False,
     """Re-tag every article of each day whose tags are not all the current taggers' (all with force)."""
     report = RetagReport(finished=finish_interrupted(data_dir))
     started = datetime.now(UTC)
-    stamp = f"retag-{started:%Y%m%dT%H%M%SZ}"
+    stamp = f"retag-{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     current = tagger_versions()
     days = sorted(p.name.removeprefix("date=") for p in (data_dir / "lake" / "articles").glob("date=*"))
     for n, day in enumerate(days, 1):
@@ -76,14 +78,17 @@ def retag_day(data_dir: Path, day: str, stamp: str, pool: Executor, changes: Cou
     hidden = {t: finals[t].with_name(f".{finals[t].name}{HIDDEN}") for t in TAG_TABLES}
     writers = {t: _writer(hidden[t], t, v) for t, v in zip(TAG_TABLES, tagger_versions(), strict=True)}
     articles = 0
+    buffers: dict[str, list[dict]] = {t: [] for t in TAG_TABLES}
     try:
         for article_id, tagged in _tag_all(_articles(data_dir, day), pool):
             articles += 1
             afters = tagged.taggers or ("failed", "failed")
             for table, rows, after in zip(TAG_TABLES, tag_rows(article_id, tagged), afters, strict=True):
-                if rows:
-                    writers[table].write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]))
+                buffers[table].extend(rows)
                 changes[f"{table}: {before[table].get(article_id, UNTAGGED)} -> {after}"] += 1
+            if articles % ROW_GROUP == 0:
+                _flush(writers, buffers)
+        _flush(writers, buffers)
         for table in TAG_TABLES:
             writers[table].close()
             _fsync(hidden[table])
@@ -96,6 +101,14 @@ def retag_day(data_dir: Path, day: str, stamp: str, pool: Executor, changes: Cou
                       [(hidden[t], finals[t]) for t in TAG_TABLES])
     apply_journal(data_dir, journal)
     return articles
+
+
+def _flush(writers: dict[str, pq.ParquetWriter], buffers: dict[str, list[dict]]) -> None:
+    """Write the buffered rows as one row group per table (a row group per article would bloat files)."""
+    for table, rows in buffers.items():
+        if rows:
+            writers[table].write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]))
+            rows.clear()
 
 
 def _articles(data_dir: Path, day: str) -> Iterator[list[tuple[str, str, str, str | None]]]:
