@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import pytest
 
 from tasks.process import tag_batch, tag_rows, tagger_versions
 from tasks.store import retag
-from tasks.store.lake import SCHEMAS, lake_file, write_atomic
+from tasks.store.lake import RETAG_JOURNALS, SCHEMAS, lake_file, write_atomic
 from tasks.store.load import load_lake
 from tasks.store.rebuild import rebuild_warehouse
 from tasks.tag import countries, topics
@@ -290,3 +292,42 @@ def test_cli_rebuild_completes_a_committed_retag_first(
         by_day = con.execute("select a.run_id = 'r3', t.tagger, count(*) from article_topics as t join articles "
                              "as a using (article_id) group by all order by all").fetchall()
     assert [(later, tagger) for later, tagger, _ in by_day] == [(False, "topics/2"), (True, None)]
+
+
+def rebuild_cli(data: Path, *args: str, crash_at: str | None = None) -> tuple[int, str]:
+    """`newsflow rebuild` in a real process; output goes to a file, as worker processes orphaned by a
+    SIGKILL may hold a pipe open for a while."""
+    env = cli_env(**({"NEWSFLOW_CRASH_AT": crash_at} if crash_at else {}))
+    log = data.parent / f"rebuild-{time.monotonic_ns()}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "rebuild", *args, "--data-dir", str(data)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+        code = proc.wait(timeout=180)
+    return code, log.read_text()
+
+
+@pytest.mark.parametrize("point", ["retag-write", "retag-apply"])
+def test_killed_retag_keeps_every_articles_tags_and_the_next_one_completes(tmp_path: Path, point: str) -> None:
+    data = tmp_path / "data"
+    db = build_lake(data)
+    before_core, before_tags = dump(db, CORE), lake_state(data)
+    code, err = rebuild_cli(data, "--retag", crash_at=point)
+    assert code == -signal.SIGKILL, err
+    if point == "retag-write":  # killed before the commit: what loaders see of the lake is as it was
+        assert {k: v for k, v in lake_state(data).items() if "/." not in k} == before_tags
+    else:  # killed half-way through the swap: the journal says how to finish it
+        assert list((data / RETAG_JOURNALS).glob("*.json"))
+    assert tags(db)["topics"] and {row[-1] for row in tags(db)["topics"]} == {None}  # the warehouse is untouched
+    code, err = rebuild_cli(data, "--retag")
+    assert code == 0, err
+    assert not list(data.rglob(f"*{retag.HIDDEN}")) and not list((data / RETAG_JOURNALS).glob("*"))
+    files = [str(p) for p in (data / "lake" / "article_topics").rglob("*.parquet")]
+    total, distinct = duckdb.execute("select count(*), count(distinct (article_id, topic_code)) from "
+                                     "read_parquet($f, union_by_name = true)", {"f": files}).fetchall()[0]
+    assert total == distinct  # no article has two sets of tags in the lake
+    assert {row[-1] for row in tags(db)["topics"]} == {tagger_versions()[1]}
+    with duckdb.connect(str(db), read_only=True) as con:
+        untagged = con.execute("select count(*) from articles where article_id not in "
+                               "(select article_id from article_topics)").fetchall()
+    assert untagged == [(0,)]
+    assert dump(db, CORE) == before_core

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tasks.crashpoints import crash_point
 from tasks.process import Processed, shared_pool, tag_batch, tag_rows, tagger_versions
 from tasks.store.lake import RETAG_JOURNALS, SCHEMAS
 
@@ -97,6 +98,7 @@ def retag_day(data_dir: Path, day: str, stamp: str, pool: Executor, changes: Cou
             writers[table].close()
             hidden[table].unlink(missing_ok=True)
         raise
+    crash_point("retag-write")
     journal = _commit(data_dir, day, stamp, [p for t in TAG_TABLES for p in old[t]],
                       [(hidden[t], finals[t]) for t in TAG_TABLES])
     apply_journal(data_dir, journal)
@@ -215,6 +217,7 @@ def apply_journal(data_dir: Path, journal: Path) -> None:
             target = data_dir / "replaced" / body["stamp"] / Path(rel).relative_to("lake")
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(old, target)
+    crash_point("retag-apply")
     for hidden_rel, final_rel in body["promote"]:
         if (data_dir / hidden_rel).exists():
             os.replace(data_dir / hidden_rel, data_dir / final_rel)
