@@ -258,6 +258,7 @@ def test_tag_stream_passes_the_language_to_taggers_that_take_it(monkeypatch: pyt
     assert all(i["countries"][0]["code"] == "JP" for i in items)
 
 
+@pytest.mark.slow
 def test_cli_rebuild_retag(tmp_path: Path) -> None:
     data = tmp_path / "data"
     db = build_lake(data)
@@ -274,6 +275,7 @@ def test_cli_rebuild_retag(tmp_path: Path) -> None:
     assert run("--retag", "--from-raw").returncode == 2
 
 
+@pytest.mark.slow
 def test_cli_rebuild_completes_a_committed_retag_first(
         lake: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     data, db = lake
@@ -306,6 +308,7 @@ def rebuild_cli(data: Path, *args: str, crash_at: str | None = None) -> tuple[in
     return code, log.read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["retag-write", "retag-apply"])
 def test_killed_retag_keeps_every_articles_tags_and_the_next_one_completes(tmp_path: Path, point: str) -> None:
     data = tmp_path / "data"
