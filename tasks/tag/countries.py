@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from tasks.tag.country_rules import Hit, find_hits, resolve, retarget
+from tasks.tag.country_scripts import script_matchers, script_matches
 from tasks.tag.gazetteer import gazetteer
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ def collect_hits(title: str, text: str) -> list[Hit]:
     texts = {"title": _cased(title), "text": _cased(text)}
     foreign = not looks_english(text or title)
     hits = [h for zone, t in texts.items() for h in find_hits(t, zone, gaz, foreign)]
+    matchers = script_matchers()
+    for zone, t in texts.items():
+        hits.extend(Hit(e.codes, e, start, end, zone) for e, start, end in script_matches(t, matchers))
+    hits.sort(key=lambda h: (h.zone != "title", h.start))
     opening = dateline_end(texts["text"])
     for hit in hits:
         if hit.zone == "text" and hit.start < opening:
