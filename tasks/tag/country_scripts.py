@@ -34,10 +34,11 @@ ADJ_ENDINGS = (
     "а ої ій у ою і іх ім ими ього ьому ьої ю"
 ).split()
 ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "ка", "на", "ька")
-# Arabic: letters folded before matching (hamza forms of alef, alef maqsura, teh marbuta).
-ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه"})
+CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
+# Arabic: hamza forms of alef folded before matching (alef maqsura is kept: "اليمنى" is "right").
+ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
 ARABIC_PREFIX = r"(?:[وف]?(?:[بكل]?ال|لل|[بكل])?)??"
-NISBA_ENDINGS = "ي يه يين يون يان يتين يا ي".split()
+NISBA_ENDINGS = "ي ية يه يين يون يان يتين يا".split()
 
 
 def script_of(name: str) -> str:
@@ -68,7 +69,7 @@ def cyrillic_inner_forms(word: str) -> list[str]:
     return [word]
 
 
-def cyrillic_cores(name: str, kind: str) -> list[str]:
+def cyrillic_cores(name: str, kind: str, flags: str = "") -> list[str]:
     """Lookup keys for a Cyrillic alias: inner words declined, the last word as a stem."""
     words = name.split()
     if kind == "adj":  # written in the masculine nominative: 'российский'
@@ -80,7 +81,7 @@ def cyrillic_cores(name: str, kind: str) -> list[str]:
     for word in words[:-1]:
         # Only two-word names ('Южная Корея') are declined inside; longer official names are
         # rare in running text and would multiply the forms.
-        forms = cyrillic_inner_forms(word) if len(words) == 2 else [word]
+        forms = cyrillic_inner_forms(word) if len(words) == 2 or "i" in flags else [word]
         heads = [f"{h}{form} " for h in heads for form in forms]
     return [h + tail for h in heads for tail in last]
 
@@ -92,7 +93,7 @@ def arabic_cores(name: str, kind: str) -> list[tuple[str, bool]]:
     if kind == "adj":  # written as the masculine adjective: 'امريكي'
         return [(core.removesuffix("ي"), True)]
     out = [(core, False)]
-    if " " not in core:
+    if " " not in core and kind == "name":  # no adjectives of cities ('رياضي' is not Riyadh's)
         stem = core.removesuffix("يا") if core.endswith("يا") else core.removesuffix("ا")
         out.append((stem, True))
     return out
@@ -139,13 +140,13 @@ def _cyrillic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
     table: dict[str, Alias] = {}
     surfaces: set[str] = set()
     for name, entry in pairs:
-        for written in {name, name.replace("ё", "е")}:
-            for core in cyrillic_cores(written, entry.kind):
+        for written in {name.translate(CYRILLIC_FOLD)}:
+            for core in cyrillic_cores(written, entry.kind, entry.flags):
                 _add(table, core, entry)
                 surfaces.update((core, core[:1].upper() + core[1:]))
     ends = "|".join(sorted(set(NOUN_ENDINGS) | set(ADJ_ENDINGS), key=len, reverse=True))
     body = rf"(?<!\w)(?P<core>{_alternation(surfaces)})(?:{ends})?(?!\w)"
-    return ScriptMatcher("cyrl", _probe("cyrl"), re.compile(body), table)
+    return ScriptMatcher("cyrl", _probe("cyrl"), re.compile(body), table, CYRILLIC_FOLD)
 
 
 def _arabic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
@@ -230,7 +231,7 @@ def generated_script_entries() -> list[tuple[str, Alias]]:
         for code, _lang, name in rows(GENERATED)
         if script_of(name) != "latn"
     ]
-    out += [(name, Alias((code,), "capital", "", "form")) for code, _s, name in rows(CAPITALS)]
+    out += [(name, Alias((code,), kind, "", "form")) for code, _s, kind, name in rows(CAPITALS)]
     return out
 
 
