@@ -152,7 +152,9 @@ def load_aliases(
         for code, _lang, name in rows(generated):
             if NON_LATIN.search(name):
                 continue
-            for form in variants(name) | {name}:
+            # German genitive: 'Deutschlands', 'Neuseelands'.
+            genitive = {name + "s"} if _lang == "de" and name[-1] not in "sxzß" else set()
+            for form in variants(name) | {name} | genitive:
                 _merge(iso, form, Alias((code,), "name", "", CAP))
     # Skipped spellings go whether generated or derived ("Irã" -> "Ira", "Malé" -> "Male").
     table = {k: v for k, v in {**iso, **derived}.items() if k not in skipped}
@@ -192,6 +194,8 @@ def spellings(aliases: dict[str, Alias]) -> tuple[set[str], set[str]]:
         for form in alias.forms:
             capital.add(form.upper())
             (capital if form[0].isupper() else lower).add(form)
+            if form[0].islower():  # a foreign adjective as a noun: 'le Brésilien', 'un Norvégien'
+                capital.add(form[0].upper() + form[1:])
     return capital, lower
 
 
