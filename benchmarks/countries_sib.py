@@ -88,3 +88,37 @@ def report_sib(tag: Tagger) -> dict[str, dict[str, set[str]]]:
         (rf, rn), (ff, fn) = report[lang], fit[lang]
         print(f"{lang:4}  {rf:.3f} ({rn:4d})               {ff:.3f} ({fn:4d})")
     return sets
+
+
+def parallel_articles(table: dict[str, dict[str, str]], lang: str, words: int, count: int) -> list:
+    """(title, text) articles in one language, each translating ~`words` English words."""
+    articles, parts, english = [], [], 0
+    for fid in sorted(table):
+        langs = table[fid]
+        if lang not in langs or "en" not in langs:
+            continue
+        parts.append(langs[lang])
+        english += len(langs["en"].split())
+        if english >= words:
+            articles.append(("", " ".join(parts)))
+            parts, english = [], 0
+            if len(articles) == count:
+                break
+    return articles
+
+
+def report_speed(tag: Tagger, langs: tuple[str, ...], words: int = 600, count: int = 40) -> None:
+    """Articles per CPU-second of one thread, per language (best of 5 passes)."""
+    table = sentences()
+    print(f"speed per language (articles translating {words} English words, CPU time, 1 thread):")
+    for lang in langs:
+        articles = parallel_articles(table, lang, words, count)
+        tag(*articles[0])
+        best = float("inf")
+        for _ in range(5):
+            start = time.process_time()
+            for title, text in articles:
+                tag(title, text)
+            best = min(best, time.process_time() - start)
+        rate = len(articles) / best
+        print(f"  {lang}: {rate:,.0f} articles/s ({1000 / rate:.2f} ms an article, {len(articles)} articles)")

@@ -1,5 +1,8 @@
 """Which countries an article covers: ISO 3166-1 codes with mention counts, salience and focus.
 
+Latin-script names come from tasks/tag/gazetteer.py; Cyrillic, Arabic, Devanagari, Chinese and
+Japanese names from tasks/tag/country_scripts.py (run only on texts holding those scripts).
+
 Pure and thread-safe: the gazetteer (tasks/tag/data/countries_aliases.tsv plus ISO names generated
 from pycountry) is compiled once per process into regexes; tagging is a regex scan plus context
 rules (tasks/tag/country_rules.py) for the classic traps: "US" the pronoun, "New Mexico", "Georgia",
@@ -19,6 +22,9 @@ from tasks.tag.country_scripts import script_matchers, script_matches
 from tasks.tag.gazetteer import gazetteer
 
 log = logging.getLogger(__name__)
+
+# Recorded with every tag set; bump when aliases, data files or rules change what is tagged.
+VERSION = "countries-2026.12-scripts"
 
 # Salience: a mention in the headline counts three times, in the lead (incl. the dateline) twice.
 TITLE_WEIGHT = 3.0
