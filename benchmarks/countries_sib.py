@@ -42,8 +42,7 @@ def sentences() -> dict[str, dict[str, str]]:
 def tagged(tag: Tagger, table: dict[str, dict[str, str]]) -> dict[str, dict[str, set[str]]]:
     """flores_id -> language -> country set."""
     return {
-        fid: {lang: {t["code"] for t in tag("", text)} for lang, text in langs.items()}
-        for fid, langs in table.items()
+        fid: {lang: {t["code"] for t in tag("", text)} for lang, text in langs.items()} for fid, langs in table.items()
     }
 
 

