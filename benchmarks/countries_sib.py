@@ -2,7 +2,7 @@
 
 Each Flores-200 sentence exists in 17 languages (same `flores_id`). For every non-English language,
 micro-F1 pools (sentence, country) pairs of tag_countries(translation) against tag_countries(English)
-as the tagger is configured for production (default `min_share`, so passing mentions are left out
+as the tagger is configured for production (passing mentions are left out by tasks/tag/country_keep.py
 the same way on both sides). Sentences where neither side has a country add nothing.
 
 Split: a salted hash of `flores_id` puts a quarter of the sentences in REPORT (never tuned on) and
@@ -12,6 +12,7 @@ the rest in FIT (aliases and rules were tuned by looking at FIT disagreements on
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -65,6 +66,22 @@ def agreement(sets: dict[str, dict[str, set[str]]], part: str) -> dict[str, tupl
     return out
 
 
+def interval(sets: dict[str, dict[str, set[str]]], lang: str, part: str, draws: int = 500) -> tuple[float, float]:
+    """90% bootstrap interval of the micro-F1, resampling sentences (the REPORT part is small)."""
+    rows = []
+    for fid, langs in sets.items():
+        if part_of(fid) == part:
+            english, found = langs.get("en", set()), langs.get(lang, set())
+            rows.append((len(found & english), len(found - english) + len(english - found)))
+    rng, scores = random.Random(0), []
+    for _ in range(draws):
+        sample = rng.choices(rows, k=len(rows))
+        tp, wrong = sum(r[0] for r in sample), sum(r[1] for r in sample)
+        scores.append(2 * tp / (2 * tp + wrong) if tp + wrong else 1.0)
+    scores.sort()
+    return scores[int(0.05 * draws)], scores[int(0.95 * draws) - 1]
+
+
 def disagreements(sets: dict[str, dict[str, set[str]]], table: dict, lang: str, part: str = "fit"):
     """(flores_id, English set, translated set, sentence) where the two differ (for tuning)."""
     for fid, langs in sets.items():
@@ -82,10 +99,11 @@ def report_sib(tag: Tagger) -> dict[str, dict[str, set[str]]]:
     print(f"SIB-200 country agreement with English (micro-F1; production settings; {n} sentences")
     print(f"tagged in {seconds:.1f} s CPU). REPORT = held out from tuning; FIT = tuned on.")
     report, fit = agreement(sets, "report"), agreement(sets, "fit")
-    print("lang  REPORT F1 (en countries)   FIT F1 (en countries)")
+    print("lang  REPORT F1 (en countries) [90% bootstrap]   FIT F1 (en countries)")
     for lang in report:
         (rf, rn), (ff, fn) = report[lang], fit[lang]
-        print(f"{lang:4}  {rf:.3f} ({rn:4d})               {ff:.3f} ({fn:4d})")
+        low, high = interval(sets, lang, "report")
+        print(f"{lang:4}  {rf:.3f} ({rn:4d}) [{low:.3f}, {high:.3f}]           {ff:.3f} ({fn:4d})")
     return sets
 
 
