@@ -99,7 +99,9 @@ ADJ_ENDINGS = [
 ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "ка", "на", "ька")
 CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
 # Arabic: hamza forms of alef folded before matching (alef maqsura is kept: "اليمنى" is "right").
-ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
+# Hamza seats folded; short-vowel marks and tatweel dropped ('الشماليّة'). Dropping shifts later
+# offsets by a character or two, which only nudges salience weights.
+ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "\u0640": None} | {chr(c): None for c in range(0x064B, 0x0653)})
 ARABIC_PREFIX = r"(?:[وف]?(?:[بكل]?ال|لل|[بكل])?)??"
 NISBA_ENDINGS = ["ي", "ية", "يه", "يين", "يون", "يان", "يتين", "يا"]
 
