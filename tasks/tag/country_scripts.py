@@ -24,7 +24,8 @@ from tasks.tag.gazetteer import CURATED, DATA, GENERATED, SCRIPTS, Alias, expand
 
 CURATED_SCRIPTS = DATA / "countries_aliases_scripts.tsv"
 CAPITALS = DATA / "countries_capitals.tsv"
-KATAKANA = "\u30a0-\u30ff"
+# Katakana letters and the long-vowel mark; not the middle dot that separates words (U+30FB).
+KATAKANA = "\u30a1-\u30fa\u30fc-\u30ff"
 # Cyrillic case endings after a stem (Russian and Ukrainian, singular and plural).
 NOUN_ENDINGS = [
     "а",
@@ -102,6 +103,9 @@ CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
 # Hamza seats folded; short-vowel marks and tatweel dropped ('الشماليّة'). Dropping shifts later
 # offsets by a character or two, which only nudges salience weights.
 ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "\u0640": None} | {chr(c): None for c in range(0x064B, 0x0653)})
+# Nukta letters written precomposed (U+0958-U+095F: 'ज़') or as letter + U+093C are both read
+# without the nukta, as many writers omit it.
+DEVANAGARI_FOLD = str.maketrans({"\u093c": None} | {chr(0x0958 + i): base for i, base in enumerate("कखगजडढफय")})
 ARABIC_PREFIX = r"(?:[وف]?(?:[بكل]?ال|لل|[بكل])?)??"
 NISBA_ENDINGS = ["ي", "ية", "يه", "يين", "يون", "يان", "يتين", "يا"]
 
@@ -233,14 +237,13 @@ def _arabic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
 
 
 def _devanagari(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
-    """Whole words; nukta-less spellings added ('फ्रांस' for 'फ़्रांस')."""
+    """Whole words, matched with the nukta dropped ('फ्रांस' for 'फ़्रांस', precomposed or not)."""
     table: dict[str, Alias] = {}
     for name, entry in pairs:
-        _add(table, name, entry)
-        _add(table, name.replace("\u093c", ""), entry)
+        _add(table, name.translate(DEVANAGARI_FOLD), entry)
     letters = SCRIPTS["deva"]
     body = rf"(?<![\w{letters}])(?P<core>{_alternation(table)})(?![\w{letters}])"
-    return ScriptMatcher("deva", _probe("deva"), re.compile(body), table)
+    return ScriptMatcher("deva", _probe("deva"), re.compile(body), table, DEVANAGARI_FOLD)
 
 
 def _cjk(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
