@@ -157,8 +157,10 @@ def cyrillic_cores(name: str, kind: str, flags: str = "") -> list[str]:
 
 def arabic_cores(name: str, kind: str) -> list[tuple[str, bool]]:
     """(key, needs a nisba ending) for an Arabic alias; the article of the first word dropped."""
+    # Only a written article goes: the alef-lam of 'ألمانيا' is part of the name.
+    article = name.startswith("ال") and len(name) > 4
     name = name.translate(ARABIC_FOLD)
-    core = name[2:] if name.startswith("ال") and len(name) > 4 else name
+    core = name[2:] if article else name
     if kind == "adj":  # written as the masculine adjective: 'امريكي'
         return [(core.removesuffix("ي"), True)]
     out = [(core, False)]
