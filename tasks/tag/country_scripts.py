@@ -28,6 +28,8 @@ CAPITALS = DATA / "countries_capitals.tsv"
 KATAKANA = "\u30a1-\u30fa\u30fc-\u30ff"
 # Cyrillic case endings after a stem (Russian and Ukrainian, singular and plural).
 NOUN_ENDINGS = [
+    "ь",  # the nominative of stems cut before it ('Израиль', 'Китай')
+    "й",
     "а",
     "я",
     "ы",
@@ -123,7 +125,7 @@ def script_of(name: str) -> str:
 
 def cyrillic_stem(word: str) -> str:
     """A noun's stem before its case ending: 'Франция' -> 'Франци', 'Украина' -> 'Украин'."""
-    if len(word) > 4 and word[-1] in "аяьйы":
+    if len(word) > 3 and word[-1] in "аяьйы":  # 'Куба' -> 'Куб' ('Кубы', 'Кубе')
         return word[:-1]
     return word
 
