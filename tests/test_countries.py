@@ -225,8 +225,7 @@ STORIES = [
         {"US", "MX", "GT"},
     ),
     ("Президент Франции встретился в Москве с руководством России и Китая.", {"FR", "RU", "CN"}),
-    ("Соединённые Штаты и Япония провели переговоры; американский министр прилетел в Токио.",
-     {"US", "JP"}),
+    ("Соединённые Штаты и Япония провели переговоры; американский министр прилетел в Токио.", {"US", "JP"}),
     ("Україна та Польща домовилися з Німеччиною про постачання зброї.", {"UA", "PL", "DE"}),
     ("وقعت مصر والأردن اتفاقا مع الحكومة الفرنسية في باريس.", {"EG", "JO", "FR"}),
     ("美国和中国的代表在日本东京举行会谈。", {"US", "CN", "JP"}),
@@ -270,9 +269,7 @@ def test_town_followed_by_its_state_takes_the_states_country(text: str, expected
 
 
 def test_mentions_are_counted_and_most_covered_comes_first() -> None:
-    text = (
-        "Mexico and Canada talked. Mexico's peso fell. Mexican exports to Canada rose. Mexico won."
-    )
+    text = "Mexico and Canada talked. Mexico's peso fell. Mexican exports to Canada rose. Mexico won."
     result = tag_countries("", text)
     assert result[0] == {"code": "MX", "mentions": 4, "focus": True}
     assert result[1]["code"] == "CA" and result[1]["mentions"] == 2

@@ -138,6 +138,5 @@ def tag_countries(title: str, text: str, *, keep_passing: bool = False) -> list[
     return [
         {"code": e.code, "mentions": e.mentions, "focus": e.salience >= top * FOCUS_SHARE}
         for rank, e in enumerate(ranked)
-        if keep_passing
-        or listed(e, rank, top, len(ranked), title_end, length)
+        if keep_passing or listed(e, rank, top, len(ranked), title_end, length)
     ]

@@ -27,8 +27,9 @@ CAPITALS = DATA / "countries_capitals.tsv"
 # Katakana letters and the long-vowel mark; not the middle dot that separates words (U+30FB).
 KATAKANA = "\u30a1-\u30fa\u30fc-\u30ff"
 # Cyrillic case endings after a stem (Russian and Ukrainian, singular and plural).
+# "ь" and "й" give back the nominative of stems cut before them ('Израиль', 'Китай').
 NOUN_ENDINGS = [
-    "ь",  # the nominative of stems cut before it ('Израиль', 'Китай')
+    "ь",
     "й",
     "а",
     "я",
@@ -104,7 +105,8 @@ CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
 # Arabic: hamza forms of alef folded before matching (alef maqsura is kept: "اليمنى" is "right").
 # Hamza seats folded; short-vowel marks and tatweel dropped ('الشماليّة'). Dropping shifts later
 # offsets by a character or two, which only nudges salience weights.
-ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "\u0640": None} | {chr(c): None for c in range(0x064B, 0x0653)})
+ARABIC_MARKS = {chr(c): None for c in [0x0640, *range(0x064B, 0x0653)]}
+ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"} | ARABIC_MARKS)
 # Nukta letters written precomposed (U+0958-U+095F: 'ज़') or as letter + U+093C are both read
 # without the nukta, as many writers omit it.
 DEVANAGARI_FOLD = str.maketrans({"\u093c": None} | {chr(0x0958 + i): base for i, base in enumerate("कखगजडढफय")})
