@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow
 from prefect.futures import PrefectFuture, as_completed
 
-from flows import stages
+from flows import events, stages
 from flows.runners import make_task_runner
 from flows.settings import Settings
 from tasks import runlock
 from tasks.discover.sources import Source, load_sources
 from tasks.fetch.client import FetchConfig
+from tasks import health
 from tasks.harvest import RunContext, SourceReport
 from tasks.run import RunConfig, RunSummary, close_shared, new_run
 from tasks.schedules import select_sources
@@ -82,7 +84,13 @@ def ingest(sources_file: str | None = None, data_dir: str | None = None,
     with runlock.hold(settings.data_dir, purpose="ingest"):
         ctx = new_run(settings.data_dir)
         stages.catch_up(config)
-        reports = _harvest_all(sources, config, ctx)
+        before = health.snapshot(config.warehouse, ctx.started_at)
+        due, deferred = health.plan_backoff(sources, before, ctx.started_at) if settings.backoff else (sources, [])
+        reports = _harvest_all(due, config, ctx)
         summary = stages.finish(sources, reports, config, ctx)
+        summary.backed_off = deferred
+        after = health.snapshot(config.warehouse, datetime.now(UTC))
+        summary.health_changes = health.status_changes(before, after)
     stages.publish_summary(summary, config)
+    events.announce(summary.health_changes)
     return summary
