@@ -70,3 +70,29 @@ def health_table(path: Path, now: datetime, wait: float):  # type: ignore[no-unt
                             "(every load creates it)") from exc
         raise
 
+
+
+def attention_rows(path: Path, source: str | None, wait: float) -> list[dict[str, Any]]:
+    """Sources that are failing, silent or moved, for the report (empty when health is unknown)."""
+    from warehouse.health import read_health
+    from warehouse.report_health import needs_attention
+
+    return needs_attention(read_health(path, datetime.now(UTC), wait=wait), source)
+
+
+def print_attention(rows: list[dict[str, Any]], console: Any) -> None:
+    """The report's attention table in the terminal (one line when every source is fine)."""
+    from rich.table import Table
+
+    from warehouse.report_health import HEAD, cells
+
+    if not rows:
+        console.print("[bold]Sources that need attention[/]: none (`newsflow sources` lists them all)")
+        return
+    table = Table(title="Sources that need attention", title_justify="left", title_style="bold")
+    for col in HEAD:
+        table.add_column(col, justify="right" if col == "failed runs" else "left")
+    for row in rows:
+        table.add_row(*cells(row), style="red" if row["status"] == "failing" else None)
+    table.caption = "failing: the last runs could read no feed; silent: no new article for far longer than usual"
+    console.print(table)

@@ -135,3 +135,23 @@ def read_events(prefix: str) -> list[dict]:
         return []
 
     return asyncio.run(fetch())
+
+
+def test_the_report_shows_the_sources_that_need_attention(runs, tmp_path) -> None:
+    import contextlib
+    import io
+
+    from flows.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["report", "--data-dir", str(runs["data"]), "--days", "30"]) == 0
+    text = out.getvalue()
+    section = text[text.index("Sources that need attention"):]
+    assert "gone" in section and "failing" in section and "quiet" in section and "silent" in section
+    assert "new-rss.xml" in section, "the moved feed's new URL is suggested"
+    # (at the real clock, two days after T, 'steady' has fallen silent too: not checked here)
+    page = tmp_path / "report.html"
+    assert main(["report", "--data-dir", str(runs["data"]), "--days", "30", "--html", str(page)]) == 0
+    html = page.read_text()
+    assert "Sources that need attention" in html and "<td>gone</td>" in html
