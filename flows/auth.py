@@ -14,6 +14,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SERVER_VAR, CLIENT_VAR = "PREFECT_SERVER_API_AUTH_STRING", "PREFECT_API_AUTH_STRING"
 USER = "newsflow"
@@ -65,7 +66,7 @@ def _save(value: str, *, client_only: bool) -> None:
     """Write the auth string(s) into the active profile of this Prefect home."""
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_SERVER_API_AUTH_STRING, update_current_profile
 
-    wanted = {PREFECT_API_AUTH_STRING: value}
+    wanted: dict[Any, Any] = {PREFECT_API_AUTH_STRING: value}
     if not client_only:
         wanted[PREFECT_SERVER_API_AUTH_STRING] = value
     update_current_profile(wanted)

@@ -12,10 +12,9 @@ from prefect.futures import PrefectFuture, as_completed
 from flows import events, stages
 from flows.runners import make_task_runner
 from flows.settings import Settings
-from tasks import runlock
+from tasks import health, runlock
 from tasks.discover.sources import Source, load_sources
 from tasks.fetch.client import FetchConfig
-from tasks import health
 from tasks.harvest import RunContext, SourceReport
 from tasks.run import RunConfig, RunSummary, close_shared, new_run
 from tasks.schedules import select_sources

@@ -15,9 +15,10 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
-WORDS = ("minister council harbour election budget river festival report inquiry court museum railway "
-         "farmers market storm vaccine school bridge treaty league coalition drought energy port mayor "
-         "union strike talks summit border tariff census satellite archive orchestra hospital").split()
+WORDS = ("minister", "council", "harbour", "election", "budget", "river", "festival", "report", "inquiry",
+         "court", "museum", "railway", "farmers", "market", "storm", "vaccine", "school", "bridge", "treaty",
+         "league", "coalition", "drought", "energy", "port", "mayor", "union", "strike", "talks", "summit",
+         "border", "tariff", "census", "satellite", "archive", "orchestra", "hospital")
 
 
 def article_html(outlet: str, index: int, published: datetime) -> str:
