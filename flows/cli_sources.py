@@ -40,16 +40,25 @@ def cmd_sources(args: argparse.Namespace) -> int:
     rows = health_table(settings.warehouse_path, args.now or datetime.now(UTC), settings.lock_wait)
     from warehouse.query import write
 
+    if rows.num_rows == 0 and args.format == "table":
+        print("newsflow: no sources in the warehouse yet: run `newsflow ingest`", file=sys.stderr)
+        return EXIT_OK
     if args.format == "table":
-        rows = rows.select(list(TABLE_COLUMNS))
-        rows = rows.set_column(rows.column_names.index("last_error"), "last_error",
-                               [[_short(e) for e in rows.column("last_error").to_pylist()]])
+        import pyarrow as pa
+
+        rows = pa.Table.from_pylist([{k: _cell(v) for k, v in row.items()}
+                                     for row in rows.select(list(TABLE_COLUMNS)).to_pylist()])
     write(rows, args.format, sys.stdout)
     return EXIT_OK
 
 
-def _short(text: str | None) -> str | None:
-    return text if text is None or len(text) <= ERROR_WIDTH else text[: ERROR_WIDTH - 1] + "…"
+def _cell(value: Any) -> Any:
+    """Times to the minute in UTC, long errors cut, for the terminal table."""
+    if isinstance(value, datetime):
+        return f"{value.astimezone(UTC):%Y-%m-%d %H:%M}"
+    if isinstance(value, str) and len(value) > ERROR_WIDTH:
+        return value[: ERROR_WIDTH - 1] + "…"
+    return value
 
 
 def health_table(path: Path, now: datetime, wait: float):  # type: ignore[no-untyped-def]

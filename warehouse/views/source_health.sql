@@ -8,7 +8,7 @@
 --   failing  its last 2 or more tries all failed
 --   new      fewer than 3 tries: too little history to judge
 --   silent   its listings answer, but its newest article is older than its own usual quiet
---            spell allows: 1.5 times the longest gap between its articles over the 90 days
+--            spell allows: twice the longest gap between its articles over the 90 days
 --            before that article, and at least a day (needs 5 articles in that window)
 --   ok       otherwise
 -- An article's time is its publish time, never later than when newsflow fetched it.
@@ -117,7 +117,7 @@ quiet as (
     select
         source_id,
         count(*) + 1 as recent_articles,
-        greatest(interval 1 day, max(gap) * 1.5) as silent_after
+        greatest(interval 1 day, max(gap) * 2) as silent_after
     from gaps
     where gap is not null
     group by source_id
@@ -151,7 +151,7 @@ select
     coalesce(n.new_7d, 0) as new_7d,
     coalesce(n.new_28d, 0) as new_28d,
     round(coalesce(ty.typical_per_day, 0), 2) as typical_per_day,
-    q.silent_after,
+    round(epoch(q.silent_after) / 3600, 1) as silent_after_hours,
     e.last_error,
     e.last_error_at,
     m.moved_listing,
