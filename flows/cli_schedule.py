@@ -81,7 +81,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         served = deployments.build(plans, Path(settings.sources), settings.data_dir, cron)
     except ValueError as exc:  # e.g. a cron expression Prefect rejects
         raise UserError(f"bad schedule: {exc}") from exc
-    _require_auth(args.host)
+    if not serving.PREFECT_API_URL.value():  # serve starts its own server (a configured one is not ours)
+        _require_auth(args.host)
     try:
         with serving.prefect_api(Path(os.environ["PREFECT_HOME"]), host=args.host) as (api_url, private):
             _print_plan(served, api_url, private)

@@ -89,7 +89,7 @@ def ingest(sources_file: str | None = None, data_dir: str | None = None,
         summary = stages.finish(sources, reports, config, ctx)
         summary.backed_off = deferred
         after = health.snapshot(config.warehouse, datetime.now(UTC))
-        summary.health_changes = health.status_changes(before, after)
+        summary.health_changes = health.status_changes(before, after, [s.id for s in sources])
     stages.publish_summary(summary, config)
     events.announce(summary.health_changes)
     return summary

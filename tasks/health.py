@@ -109,10 +109,13 @@ class StatusChange:
         return text
 
 
-def status_changes(before: Health, after: Health) -> list[StatusChange]:
-    """Sources whose status changed; a source not known before counts as 'new'."""
+def status_changes(before: Health, after: Health, only: Iterable[str] | None = None) -> list[StatusChange]:
+    """Sources (of `only`, when given) whose status changed; a source not known before counts as 'new'."""
     changes = []
+    wanted = None if only is None else set(only)
     for source_id, row in after.items():
+        if wanted is not None and source_id not in wanted:
+            continue  # another deployment's source: its own runs report it
         old = (before.get(source_id) or {}).get("status", "new")
         if row["status"] != old:
             changes.append(StatusChange(
