@@ -57,6 +57,7 @@ def test_changes_name_the_event_worth_sending() -> None:
     text = health_markdown(list(changes.values()), [])
     assert "b: failing -> ok" in text and "back-off" not in text
     assert StatusChange("x", "silent", "failing").event == "newsflow.source.failing"
+    assert [c.source_id for c in status_changes(before, after, only=["b", "d"])] == ["b", "d"]
 
 
 def _warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
