@@ -34,6 +34,11 @@ def print_summary(summary: RunSummary) -> None:
         console.print(f"  [yellow]{source_id}[/]: {err}", highlight=False)
     if len(errors) > 8:
         console.print(f"  … and {len(errors) - 8} more sources with errors (see the fetches table)")
+    for change in summary.health_changes:
+        console.print(f"  [bold]status[/] {change.describe()}", highlight=False)
+    for d in summary.backed_off:
+        console.print(f"  [dim]{d.source_id}: skipped for back-off ({d.failures} failed runs in a row); "
+                      f"next due {d.next_due:%Y-%m-%d %H:%M} UTC[/]", highlight=False)
     if summary.load_error:
         console.print(f"[yellow]warehouse not updated:[/] {summary.load_error}")
     elif summary.loaded and summary.loaded.quarantined:

@@ -118,6 +118,8 @@ class ListingReader:
         else:
             self.report.feeds_ok += 1
         self.rows[url] = fetch_row(self.ctx, self.source_id, kind, page, outcome)
+        if page.moved_to and outcome != "failed":  # source_health suggests the new URL from this
+            self.rows[url]["reason"] = f"moved permanently to {page.moved_to}"
         return page.body if outcome == "ok" else None
 
     def sitemap_body(self, url: str) -> bytes | None:
