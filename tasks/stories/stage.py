@@ -1,0 +1,140 @@
+"""A run's grouping step: the staged articles against the window's sketches, kept in a side index.
+
+The side index (data/stories/sketches/day=YYYY-MM-DD/*.parquet, by publish day) holds each grouped
+article's sketch and story id. It is derived state: `rebuild_side_index` recreates it from the lake's
+articles and article_stories. The lake's article_stories table is the record of every story id.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tasks.stories.group import WINDOW, Member, StoryIndex
+from tasks.stories.sketch import SKETCH_FORMAT, dump, load, sketch
+from tasks.store.lake import TS, Stager
+
+log = logging.getLogger(__name__)
+
+SIDE_SCHEMA = pa.schema(
+    [("article_id", pa.string()), ("story_id", pa.string()), ("stamp", TS), ("sketch", pa.binary())],
+    metadata={"sketch_format": SKETCH_FORMAT},
+)
+STAGED_SKETCHES = "sketches.parquet"  # in the run's staging folder until the lake files are published
+MAX_FILES_PER_DAY = 16  # a day folder with more files is merged into one, so window reads stay cheap
+
+
+def side_dir(data_dir: Path) -> Path:
+    """Root of the side index."""
+    return data_dir / "stories" / "sketches"
+
+
+def stamp_of(published_at: datetime | None, fetched_at: datetime | None) -> datetime | None:
+    """An article's time for the window: its publish time, else its fetch time."""
+    return published_at or fetched_at
+
+
+def group_staged(staging_dir: Path, data_dir: Path) -> int:
+    """Assign every article staged in this run to a story; stages article_stories rows and sketches."""
+    articles = _staged_articles(staging_dir)
+    if not articles:
+        return 0
+    stamps = [a["stamp"] for a in articles]
+    index = load_window(data_dir, min(stamps).date(), max(stamps).date())
+    stager = Stager(staging_dir, "stories", tables=("article_stories",))
+    side: list[dict[str, Any]] = []
+    for a in articles:
+        if a["article_id"] in index:  # already grouped by an earlier run (fetched again at another URL)
+            continue
+        minhash = sketch(a["text"])
+        result = index.assign(a["article_id"], a["stamp"], minhash)
+        stager.add("article_stories", {"article_id": result.article_id, "story_id": result.story_id,
+                                       "matched_id": result.matched_id, "similarity": result.similarity})
+        if minhash is not None:
+            side.append({"article_id": a["article_id"], "story_id": result.story_id, "stamp": a["stamp"],
+                         "sketch": dump(minhash)})
+    stager.close()
+    pq.write_table(pa.Table.from_pylist(side, schema=SIDE_SCHEMA), staging_dir / STAGED_SKETCHES)
+    return len(articles)
+
+
+def _staged_articles(staging_dir: Path) -> list[dict[str, Any]]:
+    """The run's staged articles (id, text, stamp), one per id, in (stamp, id) order."""
+    seen: dict[str, dict[str, Any]] = {}
+    for part in sorted(staging_dir.glob("articles--*.parquet")):
+        columns = ["article_id", "text", "published_at", "fetched_at"]
+        for row in pq.read_table(part, columns=columns).to_pylist():
+            stamp = stamp_of(row["published_at"], row["fetched_at"])
+            if stamp is not None and row["article_id"] not in seen:
+                seen[row["article_id"]] = {"article_id": row["article_id"], "text": row["text"], "stamp": stamp}
+    return sorted(seen.values(), key=lambda a: (a["stamp"], a["article_id"]))
+
+
+def window_days(first: date, last: date, window: timedelta = WINDOW) -> list[date]:
+    """The publish days whose articles can match articles published between first and last."""
+    start, end = first - window - timedelta(days=1), last + window + timedelta(days=1)
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def load_window(data_dir: Path, first: date, last: date) -> StoryIndex:
+    """An index of every sketched article published within the window around [first, last]."""
+    index = StoryIndex()
+    root = side_dir(data_dir)
+    for day in window_days(first, last):
+        for path in sorted((root / f"day={day.isoformat()}").glob("*.parquet")):
+            index.extend(_members(path))
+    return index
+
+
+def _members(path: Path) -> Iterable[Member]:
+    """The side index rows of one file; files of another sketch format are ignored (rebuild them)."""
+    table = pq.read_table(path)
+    found = (table.schema.metadata or {}).get(b"sketch_format", b"").decode()
+    if found != SKETCH_FORMAT:
+        log.warning("ignoring %s: sketches in format %r, not %r", path, found, SKETCH_FORMAT)
+        return
+    for row in table.to_pylist():
+        yield Member(row["article_id"], row["story_id"], row["stamp"], load(row["sketch"]))
+
+
+def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
+    """Move the run's staged sketches into the side index, one file per publish day; after publish."""
+    staged = staging_dir / STAGED_SKETCHES
+    if not staged.exists():
+        return 0
+    rows = pq.read_table(staged).to_pylist()
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_day.setdefault(row["stamp"].date().isoformat(), []).append(row)
+    for day, day_rows in by_day.items():
+        folder = side_dir(data_dir) / f"day={day}"
+        _write(folder / f"run-{run_id}.parquet", day_rows)
+        _compact_day(folder, run_id)
+    staged.unlink()
+    return len(rows)
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write rows atomically (temporary name, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(pa.Table.from_pylist(rows, schema=SIDE_SCHEMA), tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def _compact_day(folder: Path, run_id: str) -> None:
+    """Merge a day's files into one when there are many; a crash leaves duplicates, which are ignored."""
+    parts = sorted(folder.glob("*.parquet"))
+    if len(parts) <= MAX_FILES_PER_DAY:
+        return
+    rows = [r for part in parts for r in pq.read_table(part).to_pylist()]
+    _write(folder / f"merged-{run_id}.parquet", rows)
+    for part in parts:
+        part.unlink()
