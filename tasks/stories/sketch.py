@@ -6,7 +6,7 @@ import re
 
 import rensa
 
-NUM_PERM = 128
+NUM_PERM = 120  # 40 LSH bands of 3 rows (tasks/stories/group.py)
 SEED = 20261203  # fixed: sketches of different runs must be comparable
 SHINGLE = 5  # words per shingle: long enough that two different articles share almost none
 MIN_SHINGLES = 10  # shorter bodies (a teaser, a paywall notice) are never grouped

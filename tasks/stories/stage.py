@@ -41,28 +41,74 @@ def stamp_of(published_at: datetime | None, fetched_at: datetime | None) -> date
     return published_at or fetched_at
 
 
+class Window:
+    """The index of the window's sketches, kept warm between runs in one process (`newsflow serve`).
+
+    Each run loads only the side-index files it has not read yet and drops the days that left its
+    window, so a run's cost depends on the window's size, not on the warehouse's.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.index = StoryIndex()
+        self.files: dict[date, set[Path]] = {}
+        self.ids: dict[date, list[str]] = {}
+
+    def cover(self, first: date, last: date) -> None:
+        """Make the index hold every sketched article around [first, last], and nothing older or newer."""
+        days = set(window_days(first, last))
+        for day in [d for d in self.files if d not in days]:
+            for article_id in self.ids.pop(day, []):
+                self.index.remove(article_id)
+            del self.files[day]
+        root = side_dir(self.data_dir)
+        for day in sorted(days):
+            loaded = self.files.setdefault(day, set())
+            for path in sorted((root / f"day={day.isoformat()}").glob("*.parquet")):
+                if path not in loaded:
+                    loaded.add(path)
+                    for member in _members(path):
+                        self.note(member)
+
+    def note(self, member: Member) -> None:
+        """Index a member and remember its day, so it leaves with it."""
+        if member.article_id not in self.index:
+            self.index.add(member)
+            self.ids.setdefault(member.stamp.date(), []).append(member.article_id)
+
+
+# One warm window per data directory. A run takes it out while it groups and puts it back once its
+# sketches are committed, so a run that fails in between leaves no trace of unpublished articles.
+_WINDOWS: dict[Path, Window] = {}
+
+
 def group_staged(staging_dir: Path, data_dir: Path) -> int:
     """Assign every article staged in this run to a story; stages article_stories rows and sketches."""
     articles = _staged_articles(staging_dir)
     if not articles:
         return 0
-    stamps = [a["stamp"] for a in articles]
-    index = load_window(data_dir, min(stamps).date(), max(stamps).date())
+    window = _WINDOWS.pop(data_dir, None) or Window(data_dir)
+    window.cover(articles[0]["stamp"].date(), max(a["stamp"] for a in articles).date())
     stager = Stager(staging_dir, "stories", tables=("article_stories",))
     side: list[dict[str, Any]] = []
     for a in articles:
-        if a["article_id"] in index:  # already grouped by an earlier run (fetched again at another URL)
+        if a["article_id"] in window.index:  # grouped by an earlier run (fetched again at another URL)
             continue
         minhash = sketch(a["text"])
-        result = index.assign(a["article_id"], a["stamp"], minhash)
+        result = window.index.assign(a["article_id"], a["stamp"], minhash)
         stager.add("article_stories", {"article_id": result.article_id, "story_id": result.story_id,
                                        "matched_id": result.matched_id, "similarity": result.similarity})
         if minhash is not None:
+            window.ids.setdefault(a["stamp"].date(), []).append(a["article_id"])
             side.append({"article_id": a["article_id"], "story_id": result.story_id, "stamp": a["stamp"],
                          "sketch": dump(minhash)})
     stager.close()
     pq.write_table(pa.Table.from_pylist(side, schema=SIDE_SCHEMA), staging_dir / STAGED_SKETCHES)
+    _PENDING[staging_dir] = window
     return len(articles)
+
+
+_PENDING: dict[Path, Window] = {}  # windows of runs that grouped but have not committed yet
 
 
 def _staged_articles(staging_dir: Path) -> list[dict[str, Any]]:
@@ -83,16 +129,6 @@ def window_days(first: date, last: date, window: timedelta = WINDOW) -> list[dat
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def load_window(data_dir: Path, first: date, last: date) -> StoryIndex:
-    """An index of every sketched article published within the window around [first, last]."""
-    index = StoryIndex()
-    root = side_dir(data_dir)
-    for day in window_days(first, last):
-        for path in sorted((root / f"day={day.isoformat()}").glob("*.parquet")):
-            index.extend(_members(path))
-    return index
-
-
 def _members(path: Path) -> Iterable[Member]:
     """The side index rows of one file; files of another sketch format are ignored (rebuild them)."""
     table = pq.read_table(path)
@@ -107,6 +143,7 @@ def _members(path: Path) -> Iterable[Member]:
 def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
     """Move the run's staged sketches into the side index, one file per publish day; after publish."""
     staged = staging_dir / STAGED_SKETCHES
+    window = _PENDING.pop(staging_dir, None)
     if not staged.exists():
         return 0
     rows = pq.read_table(staged).to_pylist()
@@ -115,9 +152,14 @@ def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
         by_day.setdefault(row["stamp"].date().isoformat(), []).append(row)
     for day, day_rows in by_day.items():
         folder = side_dir(data_dir) / f"day={day}"
-        _write(folder / f"run-{run_id}.parquet", day_rows)
+        path = folder / f"run-{run_id}.parquet"
+        _write(path, day_rows)
+        if window is not None:
+            window.files.setdefault(date.fromisoformat(day), set()).add(path)
         _compact_day(folder, run_id)
     staged.unlink()
+    if window is not None:
+        _WINDOWS[data_dir] = window
     return len(rows)
 
 
