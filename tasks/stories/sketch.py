@@ -18,17 +18,17 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def shingles(text: str, size: int = SHINGLE) -> list[str]:
-    """Distinct overlapping word n-grams of the lower-cased text (punctuation and spacing ignored)."""
+    """Overlapping word n-grams of the lower-cased text (punctuation and spacing ignored); repeats kept."""
     words = _WORD.findall(text.lower())
     if len(words) < size:
         return [" ".join(words)] if words else []
-    return list({" ".join(words[i : i + size]) for i in range(len(words) - size + 1)})
+    return list(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def sketch(text: str | None) -> rensa.RMinHash | None:
     """The body's MinHash, or None when it is too short to be grouped safely."""
     grams = shingles(text or "")
-    if len(grams) < MIN_SHINGLES:
+    if len(grams) < MIN_SHINGLES and len(set(grams)) < MIN_SHINGLES:
         return None
     minhash = rensa.RMinHash(NUM_PERM, SEED)
     minhash.update(grams)
