@@ -12,6 +12,7 @@ import logging
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -29,7 +30,7 @@ from tasks.stories.sketch import shingles, sketch
 ROLES = ("verbatim", "edited", "second_url")
 
 
-def build_site(pages: list[tuple[Served, object, str]]) -> tuple[NewsSite, dict[str, tuple[Served, str]]]:
+def build_site(pages: list[tuple[Served, datetime, str]]) -> tuple[NewsSite, dict[str, tuple[Served, str]]]:
     """One outlet per name; returns the site and, per page URL key, the page and its part."""
     outlets: dict[str, Outlet] = {}
     for served, _, _ in pages:

@@ -59,7 +59,8 @@ def is_lookalike_pool(item_id: str) -> bool:
 
 def load_records(corpus: Path, min_words: int = 150) -> list[Record]:
     """Corpus articles with a body of at least min_words words, near-duplicates of another dropped."""
-    records, seen = [], []
+    records: list[Record] = []
+    seen: list[set[str]] = []
     for name in FILES:
         for rec in read_jsonl(corpus / "extraction" / name):
             body = rec.get("body") or ""
@@ -142,8 +143,9 @@ def story_pages(records: list[Record], seed: int = 7) -> list[tuple[Served, date
         paras = [f"({agency}) — {rec.paragraphs[0]}", *rec.paragraphs[1:]]
         wire = f"wire{n % 3}"
 
-        def add(outlet: str, template: int, title: str, body: list[str], at: datetime, truth: str, role: str) -> None:
-            out.append((Served(outlet, render(template, title, body, at), title, truth, role), at, rec.part))
+        def add(outlet: str, template: int, title: str, body: list[str], at: datetime, truth: str, role: str,
+                part: str = rec.part) -> None:
+            out.append((Served(outlet, render(template, title, body, at), title, truth, role), at, part))
 
         add(wire, 0, rec.title, paras, when, rec.id, "origin")
         if n % 3 == 0:

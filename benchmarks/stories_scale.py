@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -123,7 +124,7 @@ def compare_libraries(n_docs: int = 5000, n_index: int = 5000) -> None:
     for m in rs:
         lsh.query(m)
     r_query = (time.perf_counter() - t) / n_docs
-    print(f"rensa {rensa.__name__}: sketch {1e6 * r_sketch:.0f} us, LSH insert {1e6 * r_insert:.1f} us, "
+    print(f"rensa {version('rensa')}: sketch {1e6 * r_sketch:.0f} us, LSH insert {1e6 * r_insert:.1f} us, "
           f"query {1e6 * r_query:.0f} us per article ({NUM_PERM} permutations, 40 bands)")
     try:
         from datasketch import MinHash, MinHashLSH
@@ -146,5 +147,5 @@ def compare_libraries(n_docs: int = 5000, n_index: int = 5000) -> None:
     for m in ds:
         dlsh.query(m)
     d_query = (time.perf_counter() - t) / n_docs
-    print(f"datasketch: sketch {1e6 * d_sketch:.0f} us, LSH insert {1e6 * d_insert:.1f} us, "
+    print(f"datasketch {version('datasketch')}: sketch {1e6 * d_sketch:.0f} us, LSH insert {1e6 * d_insert:.1f} us, "
           f"query {1e6 * d_query:.0f} us per article (same parameters)")

@@ -17,9 +17,9 @@ from tasks.fetch.client import FetchConfig, Fetcher
 from tasks.harvest import RunContext, SourceReport, collect_links, harvest
 from tasks.models import Link
 from tasks.process import prestart, shared_pool, shutdown_pools
-from tasks.stories.stage import commit_sketches, group_staged
 from tasks.store.lake import Stager, publish, remove_leftovers
 from tasks.store.load import load_lake
+from tasks.stories.stage import commit_sketches, group_staged
 from warehouse.db import WarehouseLocked, feed_validators, known_keys
 from warehouse.load import LoadReport
 

@@ -1,44 +1,32 @@
 """A run's grouping step: the staged articles against the window's sketches, kept in a side index.
 
 The side index (data/stories/sketches/day=YYYY-MM-DD/*.parquet, by publish day) holds each grouped
-article's sketch and story id. It is derived state: `rebuild_side_index` recreates it from the lake's
-articles and article_stories. The lake's article_stories table is the record of every story id.
+article's sketch and story id. It is derived state: when it is missing, the window a run needs is
+recreated from the lake (tasks/stories/rebuild.py). The lake's article_stories table is the record of
+every story id.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.stories.group import WINDOW, Member, StoryIndex
+from tasks.store.lake import Stager
+from tasks.stories.group import Member, StoryIndex
+from tasks.stories.rebuild import rebuild_window
+from tasks.stories.side import SIDE_SCHEMA, side_dir, stamp_of, window_days, write_side
 from tasks.stories.sketch import SKETCH_FORMAT, dump, load, sketch
-from tasks.store.lake import TS, Stager
 
 log = logging.getLogger(__name__)
 
-SIDE_SCHEMA = pa.schema(
-    [("article_id", pa.string()), ("story_id", pa.string()), ("stamp", TS), ("sketch", pa.binary())],
-    metadata={"sketch_format": SKETCH_FORMAT},
-)
 STAGED_SKETCHES = "sketches.parquet"  # in the run's staging folder until the lake files are published
 MAX_FILES_PER_DAY = 16  # a day folder with more files is merged into one, so window reads stay cheap
-
-
-def side_dir(data_dir: Path) -> Path:
-    """Root of the side index."""
-    return data_dir / "stories" / "sketches"
-
-
-def stamp_of(published_at: datetime | None, fetched_at: datetime | None) -> datetime | None:
-    """An article's time for the window: its publish time, else its fetch time."""
-    return published_at or fetched_at
 
 
 class Window:
@@ -57,6 +45,8 @@ class Window:
     def cover(self, first: date, last: date) -> None:
         """Make the index hold every sketched article around [first, last], and nothing older or newer."""
         days = set(window_days(first, last))
+        if not side_dir(self.data_dir).exists() and (self.data_dir / "lake" / "articles").exists():
+            rebuild_window(self.data_dir, first, last)
         for day in [d for d in self.files if d not in days]:
             for article_id in self.ids.pop(day, []):
                 self.index.remove(article_id)
@@ -123,12 +113,6 @@ def _staged_articles(staging_dir: Path) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda a: (a["stamp"], a["article_id"]))
 
 
-def window_days(first: date, last: date, window: timedelta = WINDOW) -> list[date]:
-    """The publish days whose articles can match articles published between first and last."""
-    start, end = first - window - timedelta(days=1), last + window + timedelta(days=1)
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-
 def _members(path: Path) -> Iterable[Member]:
     """The side index rows of one file; files of another sketch format are ignored (rebuild them)."""
     table = pq.read_table(path)
@@ -153,7 +137,7 @@ def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
     for day, day_rows in by_day.items():
         folder = side_dir(data_dir) / f"day={day}"
         path = folder / f"run-{run_id}.parquet"
-        _write(path, day_rows)
+        write_side(path, day_rows)
         if window is not None:
             window.files.setdefault(date.fromisoformat(day), set()).add(path)
         _compact_day(folder, run_id)
@@ -163,20 +147,12 @@ def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
     return len(rows)
 
 
-def _write(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Write rows atomically (temporary name, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(pa.Table.from_pylist(rows, schema=SIDE_SCHEMA), tmp, compression="zstd")
-    os.replace(tmp, path)
-
-
 def _compact_day(folder: Path, run_id: str) -> None:
     """Merge a day's files into one when there are many; a crash leaves duplicates, which are ignored."""
     parts = sorted(folder.glob("*.parquet"))
     if len(parts) <= MAX_FILES_PER_DAY:
         return
     rows = [r for part in parts for r in pq.read_table(part).to_pylist()]
-    _write(folder / f"merged-{run_id}.parquet", rows)
+    write_side(folder / f"merged-{run_id}.parquet", rows)
     for part in parts:
         part.unlink()
