@@ -44,7 +44,7 @@ def build_site(pages: list[tuple[Served, datetime, str]]) -> tuple[NewsSite, dic
     return site, by_url
 
 
-def ingest(site: NewsSite, data: Path, outlet_ids: list[str]) -> tuple[float, float, int]:
+def ingest(site: NewsSite, data: Path, outlet_ids: list[str], workers: int = 2) -> tuple[float, float, int]:
     """One run over the given outlets with the plain stage functions; (wall s, grouping s, new articles)."""
     toml = data.parent / f"sources-{len(outlet_ids)}.toml"
     toml.write_text("\n".join(part for part in site.sources_toml().split("\n\n")
@@ -52,7 +52,7 @@ def ingest(site: NewsSite, data: Path, outlet_ids: list[str]) -> tuple[float, fl
     sources = load_sources(toml)
     fetch = FetchConfig(user_agent="newsflow-bench", host_delay=0, host_concurrency=8, read_timeout=5,
                         allowed_networks=("127.0.0.1/32",), robots=False)
-    config = run_stages.RunConfig(data, fetch, max_per_source=100_000, extract_workers=2)
+    config = run_stages.RunConfig(data, fetch, max_per_source=100_000, extract_workers=workers)
     grouping = [0.0]
     group = run_stages.group_staged
 
@@ -84,7 +84,7 @@ def ingest(site: NewsSite, data: Path, outlet_ids: list[str]) -> tuple[float, fl
 
 def site_benchmark(limit: int | None) -> None:
     """Ingest the pages in two runs (wire outlets first, then every outlet) and score the stories."""
-    records = load_records(CORPUS)[:limit]
+    records = load_records(CORPUS, limit=limit)
     pages = story_pages(records)
     print(f"{len(records)} corpus articles (fit {sum(r.part == 'fit' for r in records)}, "
           f"report {sum(r.part == 'report' for r in records)}) -> {len(pages)} pages")

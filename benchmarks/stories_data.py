@@ -57,7 +57,7 @@ def is_lookalike_pool(item_id: str) -> bool:
     return hashlib.sha256(f"{SALT}-pool:{item_id}".encode()).digest()[0] % 3 == 0
 
 
-def load_records(corpus: Path, min_words: int = 150) -> list[Record]:
+def load_records(corpus: Path, min_words: int = 150, limit: int | None = None) -> list[Record]:
     """Corpus articles with a body of at least min_words words, near-duplicates of another dropped."""
     records: list[Record] = []
     seen: list[set[str]] = []
@@ -74,6 +74,8 @@ def load_records(corpus: Path, min_words: int = 150) -> list[Record]:
             seen.append(grams)
             records.append(Record(rec["id"], rec.get("group") or rec["source"], rec.get("title") or paras[0][:80],
                                   paras, part_of(rec["id"])))
+            if limit is not None and len(records) >= limit:
+                return records
     return records
 
 
