@@ -82,7 +82,7 @@ def ingest(site: NewsSite, data: Path, outlet_ids: list[str], workers: int = 2) 
     return time.perf_counter() - start, grouping[0], summary.total("new")
 
 
-def site_benchmark(limit: int | None) -> None:
+def site_benchmark(limit: int | None, keep: Path | None = None) -> None:
     """Ingest the pages in two runs (wire outlets first, then every outlet) and score the stories."""
     records = load_records(CORPUS, limit=limit)
     pages = story_pages(records)
@@ -90,7 +90,7 @@ def site_benchmark(limit: int | None) -> None:
           f"report {sum(r.part == 'report' for r in records)}) -> {len(pages)} pages")
     site, by_url = build_site(pages)
     with site, tempfile.TemporaryDirectory(prefix="stories-") as tmp:
-        data = Path(tmp) / "data"
+        data = keep or Path(tmp) / "data"
         wires = sorted(o for o in site.outlets if o.startswith("wire"))
         runs = [ingest(site, data, wires), ingest(site, data, sorted(site.outlets))]
         with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
@@ -165,12 +165,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="corpus articles to use (default: all)")
     parser.add_argument("--scale", default="10000,1000000", help="article counts for the grouping timings")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the site run's data directory here")
     parser.add_argument("--skip-site", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if not args.skip_site:
-        site_benchmark(args.limit)
+        site_benchmark(args.limit, args.keep)
     if not args.skip_scale:
         from benchmarks.stories_scale import compare_libraries, scale_benchmark
 

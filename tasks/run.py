@@ -149,8 +149,8 @@ def finish_run(sources: list[Source], reports: list[SourceReport], config: RunCo
     stager.add("runs", _run_row(summary, len(sources)))
     stager.close()
     group_staged(ctx.staging_dir, config.data_dir)  # the run's articles into stories, before publishing
-    summary.lake_rows = publish(ctx.staging_dir, config.data_dir, ctx.day, ctx.run_id)
     commit_sketches(ctx.staging_dir, config.data_dir, ctx.run_id)
+    summary.lake_rows = publish(ctx.staging_dir, config.data_dir, ctx.day, ctx.run_id)
     shutil.rmtree(ctx.staging_dir, ignore_errors=True)
     try:
         summary.loaded = load_lake(config.data_dir, config.warehouse, wait=config.lock_wait)

@@ -90,8 +90,8 @@ def run(data: Path, run_id: str, day: str, rows: list[dict]) -> None:
         stager.add("articles", {**row, "run_id": run_id})
     stager.close()
     stage.group_staged(staging, data)
-    publish(staging, data, day, run_id)
     stage.commit_sketches(staging, data, run_id)
+    publish(staging, data, day, run_id)
 
 
 def stories(db: Path) -> dict[str, str]:
@@ -151,3 +151,19 @@ def test_a_lost_side_index_is_rebuilt_from_the_lake(tmp_path: Path) -> None:
     assert stories_in_lake(data)["edit1"] == "wire1"
     rebuilt = {p.parent.name for p in (data / "stories" / "sketches").glob("*/rebuilt.parquet")}
     assert rebuilt == {"day=2026-11-02"}  # the article of October is outside the window: not read back
+
+
+def test_a_run_that_died_before_publishing_is_grouped_the_same_next_time(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    original = paragraphs(8)
+    run(data, "r1", "2026-11-02", [article_row("wire1", "ap", text(original), T0)])
+    staging = data / "staging" / "r2"
+    stager = Stager(staging, "pages")
+    stager.add("articles", article_row("copy1", "daily", text(original), T0 + timedelta(hours=3)))
+    stager.close()
+    stage.group_staged(staging, data)
+    stage.commit_sketches(staging, data, "r2")  # ...and the run dies before publishing its lake files
+    shutil.rmtree(staging)
+    stage._WINDOWS.clear()
+    run(data, "r3", "2026-11-03", [article_row("copy1", "daily", text(original), T0 + timedelta(hours=3))])
+    assert stories_in_lake(data) == {"wire1": "wire1", "copy1": "wire1"}

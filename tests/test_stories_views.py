@@ -28,9 +28,8 @@ def stamp(day_hour: tuple[int, int]) -> datetime:
     return datetime(2026, 11, day_hour[0], day_hour[1], tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory):
-    path: Path = tmp_path_factory.mktemp("stories") / "warehouse.duckdb"
+def build(path: Path) -> Path:
+    """The warehouse of ARTICLES with its views (docs/analysis.md quotes answers from it)."""
     with connect(path) as con:
         migrate(con)
         con.executemany("insert into sources (source_id, name, country) values (?, ?, ?)",
@@ -47,6 +46,12 @@ def con(tmp_path_factory: pytest.TempPathFactory):
                 con.execute("insert into article_stories values (?, ?, ?, ?)",
                             [article_id, story, None if story == article_id else story, None])
         create_views(con)
+    return path
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory):
+    path = build(tmp_path_factory.mktemp("stories") / "warehouse.duckdb")
     with connect(path, read_only=True) as con:
         con.execute("set timezone = 'UTC'")
         yield con

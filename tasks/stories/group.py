@@ -58,6 +58,11 @@ class StoryIndex:
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._keys
 
+    def get(self, article_id: str) -> Member | None:
+        """The indexed article with this id, if any."""
+        key = self._keys.get(article_id)
+        return None if key is None else self._members[key]
+
     def add(self, member: Member) -> None:
         """Index an article whose story is already known."""
         if member.article_id in self._keys:

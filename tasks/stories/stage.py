@@ -82,7 +82,10 @@ def group_staged(staging_dir: Path, data_dir: Path) -> int:
     stager = Stager(staging_dir, "stories", tables=("article_stories",))
     side: list[dict[str, Any]] = []
     for a in articles:
-        if a["article_id"] in window.index:  # grouped by an earlier run (fetched again at another URL)
+        known = window.index.get(a["article_id"])
+        if known is not None:  # grouped before: fetched again (another URL, or a run that died unpublished)
+            stager.add("article_stories", {"article_id": known.article_id, "story_id": known.story_id,
+                                           "matched_id": None, "similarity": None})
             continue
         minhash = sketch(a["text"])
         result = window.index.assign(a["article_id"], a["stamp"], minhash)
@@ -125,7 +128,12 @@ def _members(path: Path) -> Iterable[Member]:
 
 
 def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
-    """Move the run's staged sketches into the side index, one file per publish day; after publish."""
+    """Move the run's staged sketches into the side index, one file per publish day.
+
+    Call it before publishing the run's lake files: a run that dies in between leaves sketches of
+    articles that are not in the lake; the next run fetches those pages again and gives each the
+    story its sketch records, so the side index and the lake never disagree.
+    """
     staged = staging_dir / STAGED_SKETCHES
     window = _PENDING.pop(staging_dir, None)
     if not staged.exists():
