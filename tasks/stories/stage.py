@@ -68,7 +68,9 @@ class Window:
 
 
 # One warm window per data directory. A run takes it out while it groups and puts it back once its
-# sketches are committed, so a run that fails in between leaves no trace of unpublished articles.
+# sketches are committed: a run that fails before that leaves the next one to read the side index.
+# A run's window spans its articles' publish days +- 8: an archive backfill covering months holds
+# those months' sketches while it runs.
 _WINDOWS: dict[Path, Window] = {}
 
 
