@@ -52,18 +52,14 @@ class Window:
                 self.index.remove(article_id)
             del self.files[day]
         root = side_dir(self.data_dir)
+        found: list[Member] = []
         for day in sorted(days):
             loaded = self.files.setdefault(day, set())
             for path in sorted((root / f"day={day.isoformat()}").glob("*.parquet")):
                 if path not in loaded:
                     loaded.add(path)
-                    for member in _members(path):
-                        self.note(member)
-
-    def note(self, member: Member) -> None:
-        """Index a member and remember its day, so it leaves with it."""
-        if member.article_id not in self.index:
-            self.index.add(member)
+                    found.extend(_members(path))
+        for member in self.index.extend(found):  # remember each one's day, so it leaves with it
             self.ids.setdefault(member.stamp.date(), []).append(member.article_id)
 
 
@@ -125,8 +121,9 @@ def _members(path: Path) -> Iterable[Member]:
     if found != SKETCH_FORMAT:
         log.warning("ignoring %s: sketches in format %r, not %r", path, found, SKETCH_FORMAT)
         return
-    for row in table.to_pylist():
-        yield Member(row["article_id"], row["story_id"], row["stamp"], load(row["sketch"]))
+    columns = [table.column(name).to_pylist() for name in ("article_id", "story_id", "stamp", "sketch")]
+    for article_id, story_id, stamp, data in zip(*columns, strict=True):
+        yield Member(article_id, story_id, stamp, load(data))
 
 
 def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
