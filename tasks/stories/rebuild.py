@@ -46,11 +46,11 @@ def rebuild_window(data_dir: Path, first: date, last: date) -> int:
             if stamp is None or stamp.date() not in days or row["article_id"] in seen:
                 continue
             seen.add(row["article_id"])
-            minhash = sketch(row["text"])
-            if minhash is not None:
+            digest = sketch(row["text"])
+            if digest is not None:
                 rows.setdefault(stamp.date().isoformat(), []).append({
                     "article_id": row["article_id"], "story_id": stories.get(row["article_id"], row["article_id"]),
-                    "stamp": stamp, "sketch": dump(minhash)})
+                    "stamp": stamp, "sketch": dump(digest)})
     for day, day_rows in rows.items():
         write_side(side_dir(data_dir) / f"day={day}" / "rebuilt.parquet", day_rows)
     total = sum(len(r) for r in rows.values())

@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 
 from tasks.store.lake import TS
 from tasks.stories.group import WINDOW
-from tasks.stories.sketch import SKETCH_FORMAT
+from tasks.stories.sketch import NUM_PERM, SKETCH_FORMAT
 
 SIDE_SCHEMA = pa.schema(
-    [("article_id", pa.string()), ("story_id", pa.string()), ("stamp", TS), ("sketch", pa.binary())],
+    [("article_id", pa.string()), ("story_id", pa.string()), ("stamp", TS), ("sketch", pa.binary(4 * NUM_PERM))],
     metadata={"sketch_format": SKETCH_FORMAT},
 )
 

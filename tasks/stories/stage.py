@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -21,7 +22,7 @@ from tasks.store.lake import Stager
 from tasks.stories.group import Member, StoryIndex
 from tasks.stories.rebuild import rebuild_window
 from tasks.stories.side import SIDE_SCHEMA, side_dir, stamp_of, window_days, write_side
-from tasks.stories.sketch import SKETCH_FORMAT, dump, load, sketch
+from tasks.stories.sketch import NUM_PERM, SKETCH_FORMAT, dump, sketch
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,9 @@ MAX_FILES_PER_DAY = 16  # a day folder with more files is merged into one, so wi
 
 
 class Window:
-    """The index of the window's sketches, kept warm between runs in one process (`newsflow serve`).
+    """The index of the window's sketches, kept warm between runs in one process.
 
-    Each run loads only the side-index files it has not read yet and drops the days that left its
+    Each run reads only the side-index files it has not read yet and drops the days that left its
     window, so a run's cost depends on the window's size, not on the warehouse's.
     """
 
@@ -40,27 +41,22 @@ class Window:
         self.data_dir = data_dir
         self.index = StoryIndex()
         self.files: dict[date, set[Path]] = {}
-        self.ids: dict[date, list[str]] = {}
 
     def cover(self, first: date, last: date) -> None:
         """Make the index hold every sketched article around [first, last], and nothing older or newer."""
         days = set(window_days(first, last))
         if not side_dir(self.data_dir).exists() and (self.data_dir / "lake" / "articles").exists():
             rebuild_window(self.data_dir, first, last)
-        for day in [d for d in self.files if d not in days]:
-            for article_id in self.ids.pop(day, []):
-                self.index.remove(article_id)
-            del self.files[day]
+        self.files = {day: paths for day, paths in self.files.items() if day in days}
+        members = [m for m in self.index.members() if m.stamp.date() in days]
         root = side_dir(self.data_dir)
-        found: list[Member] = []
         for day in sorted(days):
             loaded = self.files.setdefault(day, set())
             for path in sorted((root / f"day={day.isoformat()}").glob("*.parquet")):
                 if path not in loaded:
                     loaded.add(path)
-                    found.extend(_members(path))
-        for member in self.index.extend(found):  # remember each one's day, so it leaves with it
-            self.ids.setdefault(member.stamp.date(), []).append(member.article_id)
+                    members.extend(_members(path))
+        self.index.rebuild(members)
 
 
 # One warm window per data directory. A run takes it out while it groups and puts it back once its
@@ -85,14 +81,13 @@ def group_staged(staging_dir: Path, data_dir: Path) -> int:
             stager.add("article_stories", {"article_id": known.article_id, "story_id": known.story_id,
                                            "matched_id": None, "similarity": None})
             continue
-        minhash = sketch(a["text"])
-        result = window.index.assign(a["article_id"], a["stamp"], minhash)
+        digest = sketch(a["text"])
+        result = window.index.assign(a["article_id"], a["stamp"], digest)
         stager.add("article_stories", {"article_id": result.article_id, "story_id": result.story_id,
                                        "matched_id": result.matched_id, "similarity": result.similarity})
-        if minhash is not None:
-            window.ids.setdefault(a["stamp"].date(), []).append(a["article_id"])
+        if digest is not None:
             side.append({"article_id": a["article_id"], "story_id": result.story_id, "stamp": a["stamp"],
-                         "sketch": dump(minhash)})
+                         "sketch": dump(digest)})
     stager.close()
     pq.write_table(pa.Table.from_pylist(side, schema=SIDE_SCHEMA), staging_dir / STAGED_SKETCHES)
     _PENDING[staging_dir] = window
@@ -121,9 +116,12 @@ def _members(path: Path) -> Iterable[Member]:
     if found != SKETCH_FORMAT:
         log.warning("ignoring %s: sketches in format %r, not %r", path, found, SKETCH_FORMAT)
         return
-    columns = [table.column(name).to_pylist() for name in ("article_id", "story_id", "stamp", "sketch")]
-    for article_id, story_id, stamp, data in zip(*columns, strict=True):
-        yield Member(article_id, story_id, stamp, load(data))
+    sketches = table.column("sketch").combine_chunks()
+    digests = np.frombuffer(sketches.buffers()[1], dtype="<u4", count=len(sketches) * NUM_PERM,
+                            offset=sketches.offset * 4 * NUM_PERM).reshape(-1, NUM_PERM).astype(np.uint32)
+    columns = [table.column(name).to_pylist() for name in ("article_id", "story_id", "stamp")]
+    for n, (article_id, story_id, stamp) in enumerate(zip(*columns, strict=True)):
+        yield Member(article_id, story_id, stamp, digests[n])
 
 
 def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
