@@ -102,6 +102,11 @@ class StoryIndex:
         order = np.argsort(keys)
         self._digests, self._sorted, self._owner = digests, keys[order], order // BANDS
 
+    @property
+    def unsorted(self) -> int:
+        """Members added one by one since the last rebuild."""
+        return len(self._digest_rows)
+
     def members(self) -> list[Member]:
         """Every indexed article."""
         return list(self._members)
@@ -122,9 +127,13 @@ class StoryIndex:
         keys = band_keys(digest[None, :])[0]
         lo = np.searchsorted(self._sorted, keys, side="left")
         hi = np.searchsorted(self._sorted, keys, side="right")
-        found = {int(r) for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a for r in self._owner[a:b]}
-        for key in keys.tolist():
-            found.update(self._recent.get(key, ()))
+        hits = np.flatnonzero(hi > lo)
+        found: set[int] = set()
+        for n in hits.tolist():
+            found.update(self._owner[lo[n] : hi[n]].tolist())
+        if self._recent:
+            for key in keys.tolist():
+                found.update(self._recent.get(key, ()))
         return found
 
     def best_match(self, digest: np.ndarray, stamp: datetime) -> tuple[Member, float] | None:

@@ -47,16 +47,23 @@ class Window:
         days = set(window_days(first, last))
         if not side_dir(self.data_dir).exists() and (self.data_dir / "lake" / "articles").exists():
             rebuild_window(self.data_dir, first, last)
+        dropped = any(day not in days for day in self.files)
         self.files = {day: paths for day, paths in self.files.items() if day in days}
-        members = [m for m in self.index.members() if m.stamp.date() in days]
+        new: list[Member] = []
         root = side_dir(self.data_dir)
         for day in sorted(days):
             loaded = self.files.setdefault(day, set())
             for path in sorted((root / f"day={day.isoformat()}").glob("*.parquet")):
                 if path not in loaded:
                     loaded.add(path)
-                    members.extend(_members(path))
-        self.index.rebuild(members)
+                    new.extend(_members(path))
+        # Re-sorting costs a pass over the window: do it when days leave it or much is unsorted,
+        # so a warm window re-sorts about once per day of articles, not once per run.
+        if dropped or self.index.unsorted + len(new) > len(self.index) // 4:
+            self.index.rebuild([m for m in self.index.members() if m.stamp.date() in days] + new)
+        else:
+            for member in new:
+                self.index.add(member)
 
 
 # One warm window per data directory. A run takes it out while it groups and puts it back once its
