@@ -136,8 +136,10 @@ def test_the_window_follows_the_runs(tmp_path: Path) -> None:
 
 
 def stories_in_lake(data: Path) -> dict[str, str]:
-    rows = duckdb.sql(f"select article_id, story_id from read_parquet('{data}/lake/article_stories/*/*.parquet')")
-    return dict(rows.fetchall())
+    with duckdb.connect() as con:  # its own connection: the module's default one is shared with other tests
+        rows = con.execute("select article_id, story_id from read_parquet(?)",
+                           [str(data / "lake" / "article_stories" / "*" / "*.parquet")])
+        return dict(rows.fetchall())
 
 
 def test_a_lost_side_index_is_rebuilt_from_the_lake(tmp_path: Path) -> None:
