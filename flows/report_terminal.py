@@ -32,29 +32,32 @@ def _table(title: str, *columns: str) -> Table:
 
 def _countries(report: Report) -> Table:
     title = f"Countries mentioned with {report.country}" if report.country else "Top countries"
-    table = _table(title, "country", "articles", "share", "trend")
+    table = _table(title, "country", "articles", "stories", "share", "trend")
     for c in report.countries:
         table.add_row(
-            named(c.name, c.code), f"{c.articles:,}", percent(c.share), sparkline(c.trend)
+            named(c.name, c.code), f"{c.articles:,}", f"{c.stories:,}", percent(c.share), sparkline(c.trend)
         )
     return table
 
 
 def _topics(report: Report) -> Table:
     title = f"Topics of articles mentioning {report.country}" if report.country else "Top topics"
-    table = _table(title, "topic", "articles", "share")
+    table = _table(title, "topic", "articles", "stories", "share")
     for t in report.topics:
-        table.add_row(t.name, f"{t.articles:,}", percent(t.share))
+        table.add_row(t.name, f"{t.articles:,}", f"{t.stories:,}", percent(t.share))
     return table
 
 
 def _outlets(report: Report) -> Table:
     focus = [f"{report.country} share"] if report.country else []
     table = _table(
-        "Outlets (home = own country mentioned, foreign = another country mentioned)",
+        "Outlets (home = own country mentioned, foreign = another country mentioned, "
+        "syndicated = joined a story first seen in another outlet)",
         "outlet",
         "home",
         "articles",
+        "stories",
+        "syndicated",
         *focus,
         "home",
         "foreign",
@@ -67,6 +70,8 @@ def _outlets(report: Report) -> Table:
             o.name,
             o.home or "?",
             f"{o.articles:,}",
+            f"{o.stories:,}",
+            percent(o.syndicated_share),
             *shares,
             percent(o.home_share),
             percent(o.foreign_share),

@@ -20,6 +20,7 @@ from tasks.models import Link
 from tasks.process import prestart, shared_pool, shutdown_pools
 from tasks.store.lake import Stager, publish, remove_leftovers
 from tasks.store.load import load_lake
+from tasks.stories.stage import commit_sketches, group_staged
 from warehouse.db import WarehouseLocked, feed_validators, known_keys
 from warehouse.load import LoadReport
 
@@ -152,6 +153,8 @@ def finish_run(sources: list[Source], reports: list[SourceReport], config: RunCo
         stager.add("sources", _source_row(source, ctx))
     stager.add("runs", _run_row(summary, len(sources)))
     stager.close()
+    group_staged(ctx.staging_dir, config.data_dir)  # the run's articles into stories, before publishing
+    commit_sketches(ctx.staging_dir, config.data_dir, ctx.run_id)
     summary.lake_rows = publish(ctx.staging_dir, config.data_dir, ctx.day, ctx.run_id)
     shutil.rmtree(ctx.staging_dir, ignore_errors=True)
     try:

@@ -49,6 +49,8 @@ COVERAGE = [
 
 # article languages (the rest have none: 'und' in the views)
 LANGUAGES = {"a1": "es", "a2": "es", "a3": "en", "a4": "es", "b1": "en", "b2": "en", "b3": "en"}
+# b3 is us-wire's copy of a3's story (tasks/stories): 8 articles, 7 stories; us-wire's b3 is syndicated
+STORIES = [("a3", "a3", None, None), ("b3", "a3", "a3", 0.8)]
 
 SPIKE_START = date(2024, 1, 1)
 SPIKE_DAY = date(2024, 1, 21)
@@ -132,5 +134,7 @@ def build(path: Path, *, coverage: bool = True, spikes: bool = False) -> Path:
                 [source_id, name, country],
             )
         insert_articles(con, (COVERAGE if coverage else []) + (spike_articles() if spikes else []))
+        if coverage:
+            con.executemany("insert into article_stories values (?, ?, ?, ?)", STORIES)
         create_views(con)
     return path

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = """
 select a.url, a.title, a.content_hash, a.published_at,
        (select list(c.country_code order by c.country_code) from article_countries c where c.article_id = a.article_id),
-       (select list(t.topic_code order by t.topic_code) from article_topics t where t.article_id = a.article_id)
+       (select list(t.topic_code order by t.topic_code) from article_topics t where t.article_id = a.article_id),
+       (select s.story_id from article_stories s where s.article_id = a.article_id)
 from articles a order by a.url
 """
 

@@ -37,7 +37,7 @@ def test_terminal_report_of_the_last_week(data_dir: Path, capsys) -> None:
     code, out, _ = run(capsys, "report", "--data-dir", str(data_dir))
     assert code == 0
     # newest article day 2024-03-03 is older than today, so the week ends there
-    assert "2024-02-26 to 2024-03-03 (7 days, UTC): 8 articles from 3 outlets" in " ".join(
+    assert "2024-02-26 to 2024-03-03 (7 days, UTC): 8 articles (7 stories) from 3 outlets" in " ".join(
         out.split()
     )
     for expected in (
@@ -118,8 +118,8 @@ def test_report_without_warehouse_or_articles(tmp_path: Path, capsys) -> None:
 def test_headline_markdown(data_dir: Path) -> None:
     text = headline_markdown(data_dir / "warehouse.duckdb", run_id="run-1")
     assert text.startswith("# newsflow coverage, last 7 days")
-    assert "| United States (US) | 5 | 62.5 % |" in text
-    assert "added **" in text and "| politics | 3 | 37.5 % |" in text
+    assert "| United States (US) | 5 | 4 | 62.5 % |" in text
+    assert "added **" in text and "| politics | 3 | 3 | 37.5 % |" in text
     assert "unavailable" in headline_markdown(data_dir / "missing.duckdb")
 
 
@@ -193,3 +193,17 @@ def test_html_report_renders_in_chromium(html_file: Path, tmp_path: Path) -> Non
     for chart in CHARTS:
         assert f'data-chart="{chart}"' in dom, chart
     assert dom.count('class="cell"') >= 6  # heatmap cells: countries x topics
+
+
+def test_terminal_report_counts_stories_beside_articles(data_dir: Path, capsys) -> None:
+    code, out, _ = run(capsys, "report", "--data-dir", str(data_dir))
+    assert code == 0
+    cells: dict[str, list[str]] = {}
+    for line in out.splitlines():  # the first table naming a row wins (outlets come before languages)
+        if line.count("│") > 3:
+            cells.setdefault(line.split("│")[1].strip(), [c.strip() for c in line.split("│")[2:]])
+    # US: a1, a3, b1, b2, b3 mention it, and b3 is a copy of a3's story
+    assert cells["United States (US)"][:2] == ["5", "4"]
+    # us-wire: 3 articles, 3 stories, b3 joined a story first seen at mx-daily
+    assert cells["US Wire"][1:4] == ["3", "3", "33.3 %"]
+    assert cells["Diario MX"][1:4] == ["4", "4", "0.0 %"]

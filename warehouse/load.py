@@ -70,7 +70,7 @@ def load_files(data_dir: Path, db_path: Path, files: LakeFiles, *, wait: float =
 # A plain INSERT takes DuckDB's batch insert path; INSERT ... ON CONFLICT is planned as a MERGE that
 # scans the whole target table, 0.4-0.6 s per file at a million articles and about a third of a full
 # load's CPU. Files seldom repeat loaded keys, so these tables try the plain insert first.
-APPENDABLE = ("articles", "article_countries", "article_topics")
+APPENDABLE = ("articles", "article_countries", "article_topics", "article_stories")
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel: str,

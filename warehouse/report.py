@@ -40,6 +40,7 @@ class CountryRow:
     name: str
     articles: int
     share: float
+    stories: int = 0  # copies of one story count once
     trend: list[float] = field(default_factory=list)
 
 
@@ -51,6 +52,7 @@ class TopicRow:
     name: str
     articles: int
     share: float
+    stories: int = 0
 
 
 @dataclass
@@ -66,6 +68,8 @@ class OutletRow:
     foreign_share: float | None
     countries_covered: int
     top_countries: list[str]
+    stories: int = 0
+    syndicated_share: float = 0.0
 
 
 @dataclass
@@ -119,6 +123,7 @@ class Report:
     spikes: list[SpikeRow]
     heatmap: list[HeatCell]
     languages: list[LanguageRow] = field(default_factory=list)
+    stories: int = 0  # distinct stories among the period's articles
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, Any]) -> list[tuple]:
@@ -167,7 +172,7 @@ def build_report(
     }
     for table in ("report_articles", "report_mentions", "report_topic_mentions"):
         _query(con, table, values)
-    articles, focus_articles, outlets = _query(con, "report_totals", values)[0]
+    articles, focus_articles, outlets, stories = _query(con, "report_totals", values)[0]
     countries = _country_rows(con, values)
     return Report(
         period=period,
@@ -183,6 +188,7 @@ def build_report(
         spikes=[SpikeRow(*row) for row in _query(con, "report_spikes", values)],
         heatmap=[HeatCell(*row) for row in _query(con, "report_heatmap", values)],
         languages=[LanguageRow(*row) for row in _query(con, "report_languages", values)],
+        stories=stories,
     )
 
 

@@ -65,7 +65,7 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int]) -> str:
 
 def _countries(r: Report) -> str:
     rows = [
-        (named(c.name, c.code), c.share, f"{percent(c.share)} · {c.articles:,}")
+        (named(c.name, c.code), c.share, f"{percent(c.share)} · {c.articles:,} ({c.stories:,} stories)")
         for c in r.countries
     ]
     chart = bar_chart("countries", rows, "Country coverage") if rows else _empty()
@@ -74,7 +74,7 @@ def _countries(r: Report) -> str:
 
 
 def _topics(r: Report) -> str:
-    rows = [(t.name, t.share, f"{percent(t.share)} · {t.articles:,}") for t in r.topics]
+    rows = [(t.name, t.share, f"{percent(t.share)} · {t.articles:,} ({t.stories:,} stories)") for t in r.topics]
     chart = bar_chart("topics", rows, "Topic coverage") if rows else _empty()
     return _section(
         "Topics", "Share of articles listing each topic (an article can list several).", chart
@@ -123,19 +123,21 @@ def _heatmap(r: Report) -> str:
 
 def _outlet_table(r: Report, shown: list[OutletRow]) -> str:
     focus = [f"{r.country} share"] if r.country else []
-    head = ["outlet", "home", "articles", *focus, "countries", "top countries"]
+    head = ["outlet", "home", "articles", "stories", "syndicated", *focus, "countries", "top countries"]
     rows = [
         [
             o.name,
             o.home or "?",
             f"{o.articles:,}",
+            f"{o.stories:,}",
+            percent(o.syndicated_share),
             *([percent(o.focus_share)] if r.country else []),
             str(o.countries_covered),
             " ".join(o.top_countries),
         ]
         for o in shown
     ]
-    return _table(head, rows, {2, 3, 4} if r.country else {2, 3})
+    return _table(head, rows, {2, 3, 4, 5, 6} if r.country else {2, 3, 4, 5})
 
 
 def _outlets(r: Report) -> str:
@@ -148,7 +150,8 @@ def _outlets(r: Report) -> str:
     more = f"<p class='what'>{hidden} more outlets not shown.</p>" if hidden else ""
     what = (
         "home: share of the outlet's articles mentioning its own country; foreign: share "
-        "mentioning at least one other country (an article can count for both or neither)."
+        "mentioning at least one other country (an article can count for both or neither); "
+        "syndicated: share of its articles that joined a story first seen in another outlet."
     )
     return _section("Outlet profiles", what, chart + _outlet_table(r, shown) + more, wide=True)
 

@@ -51,7 +51,8 @@ def scope_line(report: Report) -> str:
     days, outlets = len(p.days), report.outlets
     text = (
         f"{p.first} to {p.last} ({days} day{'s' if days > 1 else ''}, UTC): "
-        f"{report.articles:,} articles from {outlets} outlet{'s' if outlets != 1 else ''}"
+        f"{report.articles:,} articles ({report.stories:,} stories) from {outlets} "
+        f"outlet{'s' if outlets != 1 else ''}"
     )
     if report.source:
         text += f" (outlet {report.source})"
@@ -90,16 +91,16 @@ def _markdown_tables(report: Report) -> list[str]:
         "",
         "## Top countries",
         "",
-        "| country | articles | share | trend |",
-        "|---|---:|---:|---|",
+        "| country | articles | stories | share | trend |",
+        "|---|---:|---:|---:|---|",
     ]
     lines += [
-        f"| {named(c.name, c.code)} | {c.articles:,} | {percent(c.share)} | {sparkline(c.trend)} |"
+        f"| {named(c.name, c.code)} | {c.articles:,} | {c.stories:,} | {percent(c.share)} | {sparkline(c.trend)} |"
         for c in report.countries
-    ] or ["| none yet | 0 | – | |"]
-    lines += ["", "## Top topics", "", "| topic | articles | share |", "|---|---:|---:|"]
-    lines += [f"| {t.name} | {t.articles:,} | {percent(t.share)} |" for t in report.topics] or [
-        "| none yet | 0 | – |"
+    ] or ["| none yet | 0 | 0 | – | |"]
+    lines += ["", "## Top topics", "", "| topic | articles | stories | share |", "|---|---:|---:|---:|"]
+    lines += [f"| {t.name} | {t.articles:,} | {t.stories:,} | {percent(t.share)} |" for t in report.topics] or [
+        "| none yet | 0 | 0 | – |"
     ]
     lines += ["", "## Attention spikes", ""]
     lines += [

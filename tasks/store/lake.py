@@ -52,6 +52,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("article_id", pa.string()), ("topic_code", pa.string()), ("score", pa.float32()),
         ("rank", pa.int16()), ("tagger", pa.string()),
     ]),
+    # The story of each article (tasks/stories): story_id is the article_id of the story's first article.
+    "article_stories": pa.schema([
+        ("article_id", pa.string()), ("story_id", pa.string()), ("matched_id", pa.string()),
+        ("similarity", pa.float32()),
+    ]),
 }
 
 # article_countries.tagger and article_topics.tagger: the version of the tagger that wrote the row
@@ -62,7 +67,7 @@ TABLES = tuple(SCHEMAS)
 RETAG_JOURNALS = "retag-journal"
 # Articles go first and fetches after them: a crash between the two leaves pages that are
 # fetched again next run (duplicates are dropped by key), never pages marked done with no article.
-PUBLISH_ORDER = ("articles", "article_countries", "article_topics", "fetches", "sources", "runs")
+PUBLISH_ORDER = ("articles", "article_countries", "article_topics", "article_stories", "fetches", "sources", "runs")
 
 
 def lake_file(data_dir: Path, table: str, day: str, run_id: str) -> Path:

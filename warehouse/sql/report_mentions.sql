@@ -5,6 +5,7 @@ select
     a.source_id,
     a.day,
     a.focus,
+    a.story_id,
     ac.country_code
 from report_articles as a
 inner join article_countries as ac on ac.article_id = a.article_id;

@@ -1,14 +1,18 @@
 -- Per outlet over the period: articles, focus share (articles mentioning the filter country),
--- home and foreign shares as in the outlet_profile view, countries covered and the top five.
+-- home and foreign shares as in the outlet_profile view, countries covered and the top five,
+-- stories, and the share of syndicated articles (joined a story first seen in another outlet).
 with outlet_articles as (
     select
         a.source_id,
         any_value(s.name) as name,
         any_value(s.country) as home,
         count(*) as articles,
-        count(*) filter (where a.focus) as focus_articles
+        count(*) filter (where a.focus) as focus_articles,
+        count(distinct a.story_id) as stories,
+        count(*) filter (where x.syndicated) as syndicated
     from report_articles as a
     left join sources as s on s.source_id = a.source_id
+    left join article_syndication as x on x.article_id = a.article_id
     group by a.source_id
 ),
 
@@ -49,7 +53,9 @@ select
     case when o.home is not null then coalesce(r.home_articles, 0) / o.articles end as home_share,
     case when o.home is not null then coalesce(r.foreign_articles, 0) / o.articles end as foreign_share,
     coalesce(r.countries_covered, 0) as countries_covered,
-    coalesce(t.top_countries, []) as top_countries
+    coalesce(t.top_countries, []) as top_countries,
+    o.stories,
+    o.syndicated / o.articles as syndicated_share
 from outlet_articles as o
 left join reach as r on r.source_id = o.source_id
 left join top_countries as t on t.source_id = o.source_id

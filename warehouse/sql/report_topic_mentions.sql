@@ -5,6 +5,7 @@ select
     a.source_id,
     a.day,
     a.focus,
+    a.story_id,
     tp.topic_code
 from report_articles as a
 inner join article_topics as tp on tp.article_id = a.article_id;

@@ -2,5 +2,6 @@
 select
     count(*) as articles,
     count(*) filter (where focus) as focus_articles,
-    count(distinct source_id) as outlets
+    count(distinct source_id) as outlets,
+    count(distinct story_id) as stories
 from report_articles;

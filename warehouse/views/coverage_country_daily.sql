@@ -15,9 +15,11 @@ country_days as (
         d.day,
         d.source_id,
         ac.country_code,
-        count(*) as articles
+        count(*) as articles,
+        count(distinct coalesce(st.story_id, ac.article_id)) as stories
     from article_countries as ac
     inner join article_days as d on d.article_id = ac.article_id
+    left join article_stories as st on st.article_id = ac.article_id
     group by d.day, d.source_id, ac.country_code
 )
 
@@ -26,6 +28,7 @@ select
     c.source_id,
     c.country_code,
     c.articles,
-    c.articles / o.total as share
+    c.articles / o.total as share,
+    c.stories
 from country_days as c
 inner join outlet_days as o on o.day = c.day and o.source_id = c.source_id;

@@ -2,6 +2,7 @@
 -- the outlet's articles mentioning its own country (sources.country); foreign_share: fraction
 -- mentioning at least one other country. An article can count for both, or neither (no country
 -- found), so the two need not add up to 1. Both are null when the outlet's country is unknown.
+-- syndicated_share: fraction of its articles that joined a story first seen in another outlet.
 create or replace view outlet_profile as
 with outlet_articles as (
     select
@@ -60,6 +61,14 @@ country_lists as (
     group by source_id
 ),
 
+syndication as (
+    select
+        source_id,
+        count(*) filter (where syndicated) / count(*) as syndicated_share
+    from article_syndication
+    group by source_id
+),
+
 topic_lists as (
     select
         source_id,
@@ -83,8 +92,10 @@ select
     case when o.home is not null then coalesce(r.home_articles, 0) / o.articles end as home_share,
     case when o.home is not null then coalesce(r.foreign_articles, 0) / o.articles end as foreign_share,
     coalesce(c.top_countries, []) as top_countries,
-    coalesce(t.top_topics, []) as top_topics
+    coalesce(t.top_topics, []) as top_topics,
+    coalesce(y.syndicated_share, 0) as syndicated_share
 from outlet_articles as o
 left join reach_counts as r on r.source_id = o.source_id
 left join country_lists as c on c.source_id = o.source_id
-left join topic_lists as t on t.source_id = o.source_id;
+left join topic_lists as t on t.source_id = o.source_id
+left join syndication as y on y.source_id = o.source_id;

@@ -1,0 +1,170 @@
+"""A run's grouping step: the staged articles against the window's sketches, kept in a side index.
+
+The side index (data/stories/sketches/day=YYYY-MM-DD/*.parquet, by publish day) holds each grouped
+article's sketch and story id. It is derived state: when it is missing, the window a run needs is
+recreated from the lake (tasks/stories/rebuild.py). The lake's article_stories table is the record of
+every story id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tasks.store.lake import Stager
+from tasks.stories.group import Member, StoryIndex
+from tasks.stories.rebuild import rebuild_window
+from tasks.stories.side import SIDE_SCHEMA, side_dir, stamp_of, window_days, write_side
+from tasks.stories.sketch import NUM_PERM, SKETCH_FORMAT, dump, sketch
+
+log = logging.getLogger(__name__)
+
+STAGED_SKETCHES = "sketches.parquet"  # in the run's staging folder until the lake files are published
+MAX_FILES_PER_DAY = 16  # a day folder with more files is merged into one, so window reads stay cheap
+
+
+class Window:
+    """The index of the window's sketches, kept warm between runs in one process.
+
+    Each run reads only the side-index files it has not read yet and drops the days that left its
+    window, so a run's cost depends on the window's size, not on the warehouse's.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.index = StoryIndex()
+        self.files: dict[date, set[Path]] = {}
+
+    def cover(self, first: date, last: date) -> None:
+        """Make the index hold every sketched article around [first, last], and nothing older or newer."""
+        days = set(window_days(first, last))
+        if not side_dir(self.data_dir).exists() and (self.data_dir / "lake" / "articles").exists():
+            rebuild_window(self.data_dir, first, last)
+        dropped = any(day not in days for day in self.files)
+        self.files = {day: paths for day, paths in self.files.items() if day in days}
+        new: list[Member] = []
+        root = side_dir(self.data_dir)
+        for day in sorted(days):
+            loaded = self.files.setdefault(day, set())
+            for path in sorted((root / f"day={day.isoformat()}").glob("*.parquet")):
+                if path not in loaded:
+                    loaded.add(path)
+                    new.extend(_members(path))
+        # Re-sorting costs a pass over the window: do it when days leave it or much is unsorted,
+        # so a warm window re-sorts about once per day of articles, not once per run.
+        if dropped or self.index.unsorted + len(new) > len(self.index) // 4:
+            self.index.rebuild([m for m in self.index.members() if m.stamp.date() in days] + new)
+        else:
+            for member in new:
+                self.index.add(member)
+
+
+# One warm window per data directory. A run takes it out while it groups and puts it back once its
+# sketches are committed: a run that fails before that leaves the next one to read the side index.
+# A run's window spans its articles' publish days +- 8: an archive backfill covering months holds
+# those months' sketches while it runs.
+_WINDOWS: dict[Path, Window] = {}
+
+
+def group_staged(staging_dir: Path, data_dir: Path) -> int:
+    """Assign every article staged in this run to a story; stages article_stories rows and sketches."""
+    articles = _staged_articles(staging_dir)
+    if not articles:
+        return 0
+    window = _WINDOWS.pop(data_dir, None) or Window(data_dir)
+    window.cover(articles[0]["stamp"].date(), max(a["stamp"] for a in articles).date())
+    stager = Stager(staging_dir, "stories", tables=("article_stories",))
+    side: list[dict[str, Any]] = []
+    for a in articles:
+        known = window.index.get(a["article_id"])
+        if known is not None:  # grouped before: fetched again (another URL, or a run that died unpublished)
+            stager.add("article_stories", {"article_id": known.article_id, "story_id": known.story_id,
+                                           "matched_id": None, "similarity": None})
+            continue
+        digest = sketch(a["text"])
+        result = window.index.assign(a["article_id"], a["stamp"], digest)
+        stager.add("article_stories", {"article_id": result.article_id, "story_id": result.story_id,
+                                       "matched_id": result.matched_id, "similarity": result.similarity})
+        if digest is not None:
+            side.append({"article_id": a["article_id"], "story_id": result.story_id, "stamp": a["stamp"],
+                         "sketch": dump(digest)})
+    stager.close()
+    pq.write_table(pa.Table.from_pylist(side, schema=SIDE_SCHEMA), staging_dir / STAGED_SKETCHES)
+    _PENDING[staging_dir] = window
+    return len(articles)
+
+
+_PENDING: dict[Path, Window] = {}  # windows of runs that grouped but have not committed yet
+
+
+def _staged_articles(staging_dir: Path) -> list[dict[str, Any]]:
+    """The run's staged articles (id, text, stamp), one per id, in (stamp, id) order."""
+    seen: dict[str, dict[str, Any]] = {}
+    for part in sorted(staging_dir.glob("articles--*.parquet")):
+        columns = ["article_id", "text", "published_at", "fetched_at"]
+        for row in pq.read_table(part, columns=columns).to_pylist():
+            stamp = stamp_of(row["published_at"], row["fetched_at"])
+            if stamp is not None and row["article_id"] not in seen:
+                seen[row["article_id"]] = {"article_id": row["article_id"], "text": row["text"], "stamp": stamp}
+    return sorted(seen.values(), key=lambda a: (a["stamp"], a["article_id"]))
+
+
+def _members(path: Path) -> Iterable[Member]:
+    """The side index rows of one file; files of another sketch format are ignored (rebuild them)."""
+    table = pq.read_table(path)
+    found = (table.schema.metadata or {}).get(b"sketch_format", b"").decode()
+    if found != SKETCH_FORMAT:
+        log.warning("ignoring %s: sketches in format %r, not %r", path, found, SKETCH_FORMAT)
+        return
+    sketches = table.column("sketch").combine_chunks()
+    digests = np.frombuffer(sketches.buffers()[1], dtype="<u4", count=len(sketches) * NUM_PERM,
+                            offset=sketches.offset * 4 * NUM_PERM).reshape(-1, NUM_PERM).astype(np.uint32)
+    columns = [table.column(name).to_pylist() for name in ("article_id", "story_id", "stamp")]
+    for n, (article_id, story_id, stamp) in enumerate(zip(*columns, strict=True)):
+        yield Member(article_id, story_id, stamp, digests[n])
+
+
+def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
+    """Move the run's staged sketches into the side index, one file per publish day.
+
+    Call it before publishing the run's lake files: a run that dies in between leaves sketches of
+    articles that are not in the lake; the next run fetches those pages again and gives each the
+    story its sketch records, so the side index and the lake never disagree.
+    """
+    staged = staging_dir / STAGED_SKETCHES
+    window = _PENDING.pop(staging_dir, None)
+    if not staged.exists():
+        return 0
+    rows = pq.read_table(staged).to_pylist()
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_day.setdefault(row["stamp"].date().isoformat(), []).append(row)
+    for day, day_rows in by_day.items():
+        folder = side_dir(data_dir) / f"day={day}"
+        path = folder / f"run-{run_id}.parquet"
+        write_side(path, day_rows)
+        if window is not None:
+            window.files.setdefault(date.fromisoformat(day), set()).add(path)
+        _compact_day(folder, run_id)
+    staged.unlink()
+    if window is not None:
+        _WINDOWS[data_dir] = window
+    return len(rows)
+
+
+def _compact_day(folder: Path, run_id: str) -> None:
+    """Merge a day's files into one when there are many; a crash leaves duplicates, which are ignored."""
+    parts = sorted(folder.glob("*.parquet"))
+    if len(parts) <= MAX_FILES_PER_DAY:
+        return
+    rows = [r for part in parts for r in pq.read_table(part).to_pylist()]
+    write_side(folder / f"merged-{run_id}.parquet", rows)
+    for part in parts:
+        part.unlink()
