@@ -87,6 +87,8 @@ def _load_file_with(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel:
     con.execute("begin")
     rows = con.execute("select count(*) from read_parquet($path, hive_partitioning = false)", params).fetchone()[0]  # type: ignore[index]
     con.execute(sql(statement), params)
+    if table == "articles":  # the search index's key of each article, in the same transaction
+        con.execute(sql(statement.replace("articles", "search_docs")), params)
     if table == "fetches":
         con.execute(sql("update_feed_state"), params)
     hook("load")

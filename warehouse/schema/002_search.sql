@@ -1,0 +1,12 @@
+-- The search index's key per article: a 64-bit hash of its title and text, so articles with the same
+-- content share one document in the index beside the warehouse (warehouse/search_index.py).
+create table if not exists search_docs (
+    article_id  varchar primary key,
+    doc_key     ubigint not null
+);
+
+-- Articles loaded before this table existed.
+insert into search_docs
+select article_id, hash(coalesce(title, ''), coalesce(text, '')) as doc_key
+from articles
+on conflict do nothing;

@@ -1,0 +1,177 @@
+"""The search index: a tantivy index of the warehouse's distinct article contents, kept beside it.
+
+Articles with the same title and text (wire copy, re-published pages) share one index document,
+keyed by `search_docs.doc_key` (a 64-bit hash of title and text, written by the load in the
+same transaction as the article). The index holds the folded words of search_query.words with
+positions, so phrases and prefixes are answered by tantivy itself. It lives in a directory next
+to the warehouse (`warehouse.duckdb.search/`) with `indexed.u64`, the keys committed so far:
+an update reads the warehouse read-only, adds the keys it lacks and appends them to that list
+after tantivy's commit, so a crash leaves at most a few keys to add again (a repeated key is
+harmless: matches are sets of keys). Search never waits on an update; keys not yet indexed are
+matched by the reference matcher instead, so results are exact whatever the index's state.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import tantivy
+
+from warehouse.db import WarehouseLocked, connect, sql
+from warehouse.search_query import And, Node, Not, Term, document_words
+
+log = logging.getLogger(__name__)
+
+FIELD, KEY, ANALYZER = "words", "key", "newsflow_words"
+MANIFEST = "indexed.u64"
+BATCH = 5000  # rows per Arrow batch read from the warehouse while indexing
+HEAP = 200_000_000  # tantivy writer memory in bytes, shared by its threads
+
+
+def index_dir(db_path: Path) -> Path:
+    """Where the index of the warehouse at db_path lives."""
+    return db_path.with_name(db_path.name + ".search")
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field(KEY, indexed=True, fast=True)
+    builder.add_text_field(FIELD, tokenizer_name=ANALYZER, index_option="position")
+    return builder.build()
+
+
+def open_index(path: Path) -> tantivy.Index:
+    """The index at path, created empty if absent; words are split on the spaces we put there."""
+    path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(_schema(), path=str(path), reuse=True)
+    index.register_tokenizer(ANALYZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+    return index
+
+
+def indexed_keys(path: Path) -> np.ndarray:
+    """Keys committed to the index (uint64); empty when there is no index."""
+    try:
+        raw = (path / MANIFEST).read_bytes()
+    except OSError:
+        return np.empty(0, dtype=np.uint64)
+    return np.frombuffer(raw[: len(raw) - len(raw) % 8], dtype="<u8")  # a torn last write is dropped
+
+
+def _append_keys(path: Path, keys: list[int]) -> None:
+    """Record keys after tantivy committed them (a crash before this only repeats work)."""
+    with open(path / MANIFEST, "ab") as fh:
+        size = fh.tell()
+        if size % 8:  # an earlier write was torn: cut it back to whole keys
+            fh.truncate(size - size % 8)
+        fh.write(np.asarray(keys, dtype="<u8").tobytes())
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def unindexed(con, known: np.ndarray) -> Iterator[pa.RecordBatch]:  # type: ignore[no-untyped-def]
+    """Batches of (doc_key, title, text), one row per distinct content not among the known keys."""
+    con.register("search_indexed", pa.table({"doc_key": pa.array(known, type=pa.uint64())}))
+    reader = con.sql(sql("search_unindexed")).to_arrow_reader(BATCH)
+    try:
+        yield from reader
+    finally:
+        reader.close()
+        con.unregister("search_indexed")
+
+
+def update_index(db_path: Path, *, wait: float = 10.0) -> int:
+    """Index every content of the warehouse not yet in its index; returns how many were added."""
+    path = index_dir(db_path)
+    index = open_index(path)
+    known = indexed_keys(path)
+    added = 0
+    try:
+        with connect(db_path, read_only=True, wait=wait) as con:
+            writer = index.writer(HEAP)
+            batch_keys: list[int] = []
+            for batch in unindexed(con, known):
+                keys, titles, texts = (batch.column(i).to_pylist() for i in range(3))
+                for key, title, text in zip(keys, titles, texts, strict=True):
+                    doc = tantivy.Document()
+                    doc.add_unsigned(KEY, key)
+                    doc.add_text(FIELD, " ".join(document_words(title, text)))
+                    writer.add_document(doc)
+                batch_keys.extend(keys)
+            if batch_keys:
+                writer.commit()
+                writer.wait_merging_threads()
+                _append_keys(path, batch_keys)
+                added = len(batch_keys)
+            else:
+                writer.rollback()
+    except WarehouseLocked as exc:  # the next load catches up; search stays exact meanwhile
+        log.warning("search index not updated: %s", exc)
+    return added
+
+
+def drop_index(db_path: Path) -> None:
+    """Remove the index of db_path (it is derived: the next update rebuilds it)."""
+    shutil.rmtree(index_dir(db_path), ignore_errors=True)
+
+
+def replace_index(new_db: Path, db_path: Path) -> None:
+    """Make the index built beside new_db the index of db_path (after a rebuild swapped the files)."""
+    old, new = index_dir(db_path), index_dir(new_db)
+    if not new.exists():
+        return
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(new, old)
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _term_query(schema: tantivy.Schema, term: Term) -> tantivy.Query:
+    words = list(term.words)
+    if len(words) == 1:
+        if term.prefix:
+            return tantivy.Query.regex_query(schema, FIELD, _regex_escape(words[0]) + ".*")
+        return tantivy.Query.term_query(schema, FIELD, words[0])
+    if term.prefix:
+        return tantivy.Query.phrase_prefix_query(schema, FIELD, words)
+    return tantivy.Query.phrase_query(schema, FIELD, words)
+
+
+def _regex_escape(word: str) -> str:
+    """A folded word as a literal in tantivy's regex syntax (words are letters and digits only)."""
+    return "".join(c if c.isalnum() else "\\" + c for c in word)
+
+
+def to_tantivy(node: Node, schema: tantivy.Schema) -> tantivy.Query:
+    """The query tree as a tantivy query matching the same documents."""
+    occur = tantivy.Occur
+    if isinstance(node, Term):
+        return _term_query(schema, node)
+    if isinstance(node, Not):  # a lone MUST_NOT matches nothing in tantivy: subtract from everything
+        return tantivy.Query.boolean_query([(occur.Must, tantivy.Query.all_query()),
+                                            (occur.MustNot, to_tantivy(node.operand, schema))])
+    kind = occur.Must if isinstance(node, And) else occur.Should
+    return tantivy.Query.boolean_query([(kind, to_tantivy(op, schema)) for op in node.operands])
+
+
+def search_keys(db_path: Path, node: Node) -> tuple[np.ndarray, np.ndarray]:
+    """(keys matching node, keys the index holds), both uint64, as of the index's last commit."""
+    path = index_dir(db_path)
+    known = indexed_keys(path)  # read before the searcher: every key listed is in what it sees
+    if not known.size:
+        return np.empty(0, dtype=np.uint64), known
+    index = open_index(path)
+    searcher = index.searcher()
+    total = searcher.num_docs
+    if not total:
+        return np.empty(0, dtype=np.uint64), known
+    result = searcher.search(to_tantivy(node, index.schema), limit=total, count=False, order_by_field=KEY)
+    keys = np.fromiter((k for k, _ in result.hits), dtype=np.uint64, count=len(result.hits))
+    return keys, known
+
