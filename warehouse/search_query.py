@@ -106,7 +106,7 @@ class _Parser:
     def __init__(self, query: str) -> None:
         self.tokens = _tokens(query)
         self.i = 0
-        self.depth = 0  # parentheses open here
+        self.open: list[int] = []  # columns of the parentheses open here
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -153,17 +153,19 @@ class _Parser:
         if tok is None or tok[0] in ("AND", "OR", ")"):
             if after is not None:
                 raise QueryError(f"{_name(after)} at column {after[2]} has nothing after it")
+            if tok is None and self.open:
+                raise QueryError(f"unbalanced parentheses: '(' at column {self.open[-1]} is never closed")
             if tok is None:
                 raise QueryError("empty query: give at least one word")
             if tok[0] == ")":
-                where = "empty parentheses" if self.depth else "unbalanced parentheses: ')'"
+                where = "empty parentheses" if self.open else "unbalanced parentheses: ')'"
                 raise QueryError(f"{where} at column {tok[2]}")
             raise QueryError(f"{_name(tok)} at column {tok[2]} has nothing before it")
         self.take()
         if tok[0] == "(":
-            self.depth += 1
+            self.open.append(tok[2])
             node = self.or_()
-            self.depth -= 1
+            self.open.pop()
             close = self.peek()
             if close is None or close[0] != ")":
                 raise QueryError(f"unbalanced parentheses: '(' at column {tok[2]} is never closed")
