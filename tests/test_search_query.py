@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from warehouse.search_query import And, Not, Or, QueryError, Term, fold, match, parse, words
+from warehouse.search_query import (And, Not, Or, QueryError, Term, document_line, document_words, fold, match, parse,
+                                    words)
 
 
 def t(*ws: str, prefix: bool = False) -> Term:
@@ -73,3 +76,18 @@ DOC = ("Talks in München", "Leaders discussed climate-change; the border wall w
 ])
 def test_reference_matcher(query: str, expected: bool) -> None:
     assert match(query, *DOC) is expected
+
+
+@pytest.mark.parametrize("text", ["Climate-change, COVID-19; growth_rate (50%) São Paulo", "  --  ", "", "ǅemal İ ﬁ ß Ⅻ ²"])
+def test_the_indexed_line_holds_the_same_words(text: str) -> None:
+    assert document_line(text, text).split() == document_words(text, text)
+
+
+def test_the_indexed_line_agrees_on_random_unicode() -> None:
+    """The bulk path (arrays of code points) and the reference (fold, then the word regex) on any text."""
+    rng = random.Random(17)
+    for _ in range(300):
+        text = "".join(chr(rng.choice([rng.randrange(0x80, 0x3000), rng.randrange(0x10000, 0x30000),
+                                       rng.randrange(0x20, 0x80)])) for _ in range(rng.randrange(1, 80)))
+        if not 0xD800 <= max(map(ord, text)) <= 0xDFFF:
+            assert document_line(text, None).split() == document_words(text, None), text

@@ -24,7 +24,7 @@ import pyarrow as pa
 import tantivy
 
 from warehouse.db import WarehouseLocked, connect, sql
-from warehouse.search_query import And, Node, Not, Term, document_words
+from warehouse.search_query import And, Node, Not, Term, document_line
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def update_index(db_path: Path, *, wait: float = 10.0) -> int:
                 for key, title, text in zip(keys, titles, texts, strict=True):
                     doc = tantivy.Document()
                     doc.add_unsigned(KEY, key)
-                    doc.add_text(FIELD, " ".join(document_words(title, text)))
+                    doc.add_text(FIELD, document_line(title, text))
                     writer.add_document(doc)
                 batch_keys.extend(keys)
             if batch_keys:

@@ -2,5 +2,5 @@
 insert into search_docs
 select article_id, any_value(hash(coalesce(title, ''), coalesce(text, ''))) as doc_key
 from read_parquet($path, hive_partitioning = false)
-group by article_id
-on conflict do nothing;
+where article_id not in (select article_id from search_docs)
+group by article_id;
