@@ -234,3 +234,18 @@ def test_search_stays_exact_without_the_index_and_a_load_catches_it_up(data: Pat
     for path in index_dir(db).iterdir():  # the whole index gone: still exact, the reference matcher answers
         path.unlink() if path.is_file() else None
     assert listed(db, '"border wall"') == {"a3"}
+
+
+def test_a_file_repeating_loaded_articles_keeps_one_key_per_article(data: Path) -> None:
+    """The load's fallback path (a file with articles already loaded) keys only the new ones."""
+    changed = ("a1", "de-post", "2024-03-02 09:00", "Rewritten", "Entirely new words.", "de", ["DE"], [POLITICS])
+    fresh = ("c1", "us-wire", "2024-03-04 09:00", "Fresh", "Munich news.", "en", ["DE"], [POLITICS])
+    publish(data, "r3", [changed, fresh])
+    db = data / "warehouse.duckdb"
+    load_lake(data, db)
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        counts = con.execute("select count(*), count(distinct article_id) from search_docs").fetchall()[0]
+    assert counts == (9, 9)
+    assert listed(db, "munchen") == {"a1"} and listed(db, "rewritten") == set() and listed(db, "munich") == {"a1", "c1"}

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 FIELD, KEY, ANALYZER = "words", "key", "newsflow_words"
 MANIFEST = "indexed.u64"
+MARK = "articles.mark"  # rows of articles read so far
 BATCH = 5000  # rows per Arrow batch read from the warehouse while indexing
 HEAP = 200_000_000  # tantivy writer memory in bytes, shared by its threads
 
@@ -74,10 +75,15 @@ def _append_keys(path: Path, keys: list[int]) -> None:
         os.fsync(fh.fileno())
 
 
-def unindexed(con, known: np.ndarray) -> Iterator[pa.RecordBatch]:  # type: ignore[no-untyped-def]
-    """Batches of (doc_key, title, text), one row per distinct content not among the known keys."""
+def unindexed(con, known: np.ndarray, since: int | None = None) -> Iterator[pa.RecordBatch]:  # type: ignore[no-untyped-def]
+    """Batches of (doc_key, title, text), one per distinct content not among the known keys.
+
+    With since, only articles from that row on are read (articles only grow: a load's new rows are
+    the table's last), which spares reading every text to find a few new ones.
+    """
     con.register("search_indexed", pa.table({"doc_key": pa.array(known, type=pa.uint64())}))
-    reader = con.sql(sql("search_unindexed")).to_arrow_reader(BATCH)
+    name, params = ("search_unindexed", None) if since is None else ("search_unindexed_since", {"since": since})
+    reader = con.sql(sql(name), params=params).to_arrow_reader(BATCH)
     try:
         yield from reader
     finally:
@@ -85,34 +91,49 @@ def unindexed(con, known: np.ndarray) -> Iterator[pa.RecordBatch]:  # type: igno
         con.unregister("search_indexed")
 
 
+def _read_mark(path: Path) -> int | None:
+    """The articles row the index has read up to, if it knows."""
+    try:
+        return int((path / MARK).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
+
+
+def _add(writer: tantivy.IndexWriter, batches: Iterator[pa.RecordBatch], into: list[int]) -> None:
+    """Add each row of the batches as an index document; its key goes into `into`."""
+    for batch in batches:
+        keys, titles, texts = (batch.column(i).to_pylist() for i in range(3))
+        for key, title, text in zip(keys, titles, texts, strict=True):
+            doc = tantivy.Document()
+            doc.add_unsigned(KEY, key)
+            doc.add_text(FIELD, document_line(title, text))
+            writer.add_document(doc)
+        into.extend(keys)
+
+
 def update_index(db_path: Path, *, wait: float = 10.0) -> int:
     """Index every content of the warehouse not yet in its index; returns how many were added."""
     path = index_dir(db_path)
     index = open_index(path)
-    known = indexed_keys(path)
-    added = 0
+    known, mark = indexed_keys(path), _read_mark(path)
+    added: list[int] = []
     try:
         with connect(db_path, read_only=True, wait=wait) as con:
+            end = con.execute("select coalesce(max(rowid) + 1, 0) from articles").fetchall()[0][0]
             writer = index.writer(HEAP)
-            batch_keys: list[int] = []
-            for batch in unindexed(con, known):
-                keys, titles, texts = (batch.column(i).to_pylist() for i in range(3))
-                for key, title, text in zip(keys, titles, texts, strict=True):
-                    doc = tantivy.Document()
-                    doc.add_unsigned(KEY, key)
-                    doc.add_text(FIELD, document_line(title, text))
-                    writer.add_document(doc)
-                batch_keys.extend(keys)
-            if batch_keys:
+            _add(writer, unindexed(con, known, mark), added)
+            if mark is not None:  # anything the rows since the mark did not hold (none, normally): all of it
+                _add(writer, unindexed(con, np.concatenate([known, np.array(added, dtype=np.uint64)])), added)
+            if added:
                 writer.commit()
                 writer.wait_merging_threads()
-                _append_keys(path, batch_keys)
-                added = len(batch_keys)
+                _append_keys(path, added)
             else:
                 writer.rollback()
+            (path / MARK).write_text(str(end), encoding="ascii")  # after the keys: a crash repeats work
     except WarehouseLocked as exc:  # the next load catches up; search stays exact meanwhile
         log.warning("search index not updated: %s", exc)
-    return added
+    return len(added)
 
 
 def drop_index(db_path: Path) -> None:
