@@ -32,7 +32,7 @@ FIELD, KEY, ANALYZER = "words", "key", "newsflow_words"
 MANIFEST = "indexed.u64"
 MARK = "articles.mark"  # rows of articles read so far
 BATCH = 5000  # rows per Arrow batch read from the warehouse while indexing
-HEAP = 200_000_000  # tantivy writer memory in bytes, shared by its threads
+HEAP = 50_000_000  # tantivy writer memory in bytes, shared by its threads (more made commits slower)
 
 
 def index_dir(db_path: Path) -> Path:
