@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ import pyarrow.parquet as pq
 import warehouse.load as load_module
 from tasks.store.lake import lake_files
 from warehouse.search import search
-from warehouse.search_index import index_dir, update_index
+from warehouse.search_index import index_dir, search_keys, update_index
+from warehouse.search_query import document_words, matches, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "search.json"
@@ -97,6 +99,10 @@ def time_queries(db: Path, repeats: int = 5) -> dict[str, Any]:
     return out
 
 
+def _fetch_all(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    return con.execute(sql).fetchall()
+
+
 def time_scans(db: Path) -> dict[str, Any]:
     """The first query's per-day counts as plain DuckDB scans, for comparison."""
     out = {}
@@ -104,8 +110,23 @@ def time_scans(db: Path) -> dict[str, Any]:
         for name, condition in SCANS.items():
             sql = (f"select day, count(*) filter (where {condition}) from article_days join articles "
                    f"using (article_id) group by day")
-            rows, seconds, _ = _timed(lambda sql=sql: con.execute(sql).fetchall())
+            rows, seconds, _ = _timed(partial(_fetch_all, con, sql))
             out[name] = {"seconds": seconds, "matches": sum(r[1] for r in rows)}
+    return out
+
+
+def check_exact(db: Path) -> dict[str, Any]:
+    """The index's matches against the reference matcher, on every distinct content of the warehouse."""
+    with duckdb.connect(str(db), read_only=True, config={"enable_progress_bar": False}) as con:
+        rows = con.sql("select s.doc_key, any_value(a.title), any_value(a.text) from search_docs as s "
+                       "join articles as a using (article_id) group by s.doc_key").fetchall()
+    docs = [(key, document_words(title, text)) for key, title, text in rows]
+    out = {}
+    for query in QUERIES:
+        node = parse(query)
+        want = {key for key, doc in docs if matches(node, doc)}
+        got = set(search_keys(db, node)[0].tolist())
+        out[query] = {"contents": len(docs), "reference": len(want), "index": len(got), "differ": len(want ^ got)}
     return out
 
 
@@ -117,7 +138,8 @@ def steady_state(data: Path, articles: int = 2000) -> dict[str, Any]:
     bw._init_worker(datetime.now(UTC).date().isoformat())
     results = {}
     for label, run_no in (("without_search", 9998), ("with_search", 9999)):
-        write_run(data, bw._world, bw._pool, np.random.default_rng(run_no), np.full(articles, 364, dtype=np.int64), run_no)
+        days = np.full(articles, 364, dtype=np.int64)
+        write_run(data, bw._world, bw._pool, np.random.default_rng(run_no), days, run_no)  # type: ignore[arg-type]
         files = [(t, p) for t, p in lake_files(data) if f"bench-{run_no}" in p.name]
         path = next(p for t, p in files if t == "articles")
         table = pq.read_table(path)
@@ -126,10 +148,11 @@ def steady_state(data: Path, articles: int = 2000) -> dict[str, Any]:
         db = data / ("plain.duckdb" if label == "without_search" else "warehouse.duckdb")
         undo = _no_search_docs() if label == "without_search" else (lambda: None)
         try:
-            _, load_s, load_cpu = _timed(lambda db=db: load_module.load_files(data, db, files, wait=60))
+            _, load_s, load_cpu = _timed(partial(load_module.load_files, data, db, files, wait=60))
         finally:
             undo()
-        docs, index_s, index_cpu = _timed(lambda db=db: update_index(db, wait=60)) if label == "with_search" else (0, 0.0, 0.0)
+        docs, index_s, index_cpu = (_timed(partial(update_index, db, wait=60)) if label == "with_search"
+                                    else (0, 0.0, 0.0))
         results[label] = {"load_s": load_s, "load_cpu_s": load_cpu, "index_s": index_s, "index_cpu_s": index_cpu,
                           "indexed": docs}
     return results
@@ -141,7 +164,8 @@ def report(r: dict[str, Any]) -> list[str]:
     per_doc = b["index_cpu_s"] / max(1, b["distinct_contents"])
     lines = [
         f"load without search: {b['plain_s']:.1f} s (CPU {b['plain_cpu_s']:.1f} s); with search_docs: "
-        f"{b['load_s']:.1f} s (CPU {b['load_cpu_s']:.1f} s); index update: {b['index_s']:.1f} s (CPU {b['index_cpu_s']:.1f} s)",
+        f"{b['load_s']:.1f} s (CPU {b['load_cpu_s']:.1f} s); index update: {b['index_s']:.1f} s "
+        f"(CPU {b['index_cpu_s']:.1f} s)",
         f"  search cost at load: {(b['load_s'] + b['index_s']) / b['plain_s'] - 1:+.1%} wall, "
         f"{(b['load_cpu_s'] + b['index_cpu_s']) / b['plain_cpu_s'] - 1:+.1%} CPU",
         f"  {b['articles']:,} articles, {b['distinct_contents']:,} distinct contents indexed; "
@@ -154,6 +178,9 @@ def report(r: dict[str, Any]) -> list[str]:
                      f"({q['matches']:,} matches over {q['days']} days)")
     for name, v in r["scans"].items():
         lines.append(f"DuckDB scan ({name}) of {QUERIES[0]!r}: {v['seconds']:.2f} s ({v['matches']:,} matches)")
+    for query, e in r["exact"].items():
+        lines.append(f"exactness {query!r}: {e['index']:,} contents from the index, {e['reference']:,} from the "
+                     f"reference matcher over all {e['contents']:,}: {e['differ']} differ")
     w, p = s["with_search"], s["without_search"]
     lines.append(f"2,000-article run of distinct contents: load {p['load_s']:.2f} s without search, "
                  f"{w['load_s']:.2f} s + index {w['index_s']:.2f} s with it "
@@ -186,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     db = args.data / "warehouse.duckdb"
     results["queries"] = time_queries(db)
     results["scans"] = time_scans(db)
+    results["exact"] = check_exact(db)
     results["steady"] = steady_state(args.data)
     print("\n".join(report(results)))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -48,9 +48,12 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--since", type=_day, metavar="DATE", help="first day counted (YYYY-MM-DD)")
     p.add_argument("--until", type=_day, metavar="DATE", help="last day counted (YYYY-MM-DD)")
     p.add_argument("--source", action="append", default=[], metavar="ID", help="only this outlet (repeatable)")
-    p.add_argument("--country", type=_code(2, str.upper), metavar="CC", help="only articles tagged with this country")
-    p.add_argument("--topic", type=_topic, metavar="CODE", help="only articles with this IPTC topic (medtop:11000000 or 11000000)")
-    p.add_argument("--language", type=_code(2, str.lower), metavar="LL", help="only articles in this language (ISO 639-1)")
+    p.add_argument("--country", type=_code(2, str.upper), metavar="CC",
+                   help="only articles tagged with this country")
+    p.add_argument("--topic", type=_topic, metavar="CODE",
+                   help="only articles with this IPTC topic (medtop:11000000 or 11000000)")
+    p.add_argument("--language", type=_code(2, str.lower), metavar="LL",
+                   help="only articles in this language (ISO 639-1)")
     p.add_argument("--by", choices=("day", "week", "month", "outlet", "country"), default="day",
                    help="count per day (default), week, month, outlet or country")
     p.add_argument("--list", type=_positive, metavar="N", help="the N newest matching articles instead of counts")

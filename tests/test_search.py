@@ -147,7 +147,8 @@ def test_by_week_month_outlet_and_country(data: Path) -> None:
     outlets = search(db, "climat*", by="outlet").table.to_pylist()
     assert [(r["outlet"], r["matches"], r["total"]) for r in outlets] == [
         ("us-wire", 2, 3), ("mx-daily", 1, 3), ("de-post", 1, 2)]  # most matches, then most articles
-    countries = {r["country"]: (r["matches"], r["total"]) for r in search(db, "guatemala", by="country").table.to_pylist()}
+    by_country = search(db, "guatemala", by="country").table.to_pylist()
+    countries = {r["country"]: (r["matches"], r["total"]) for r in by_country}
     assert countries == {"GT": (2, 2), "MX": (1, 3), "US": (1, 2), "DE": (0, 2), "GB": (0, 1), "FR": (0, 1)}
 
 

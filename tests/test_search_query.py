@@ -6,8 +6,19 @@ import random
 
 import pytest
 
-from warehouse.search_query import (And, Not, Or, QueryError, Term, document_line, document_words, fold, match, parse,
-                                    words)
+from warehouse.search_query import (
+    And,
+    Not,
+    Or,
+    QueryError,
+    Term,
+    document_line,
+    document_words,
+    fold,
+    match,
+    parse,
+    words,
+)
 
 
 def t(*ws: str, prefix: bool = False) -> Term:
@@ -78,7 +89,8 @@ def test_reference_matcher(query: str, expected: bool) -> None:
     assert match(query, *DOC) is expected
 
 
-@pytest.mark.parametrize("text", ["Climate-change, COVID-19; growth_rate (50%) São Paulo", "  --  ", "", "ǅemal İ ﬁ ß Ⅻ ²"])
+@pytest.mark.parametrize("text", ["Climate-change, COVID-19; growth_rate (50%) São Paulo", "  --  ", "",
+                                  "ǅemal İ ﬁ ß Ⅻ ²"])
 def test_the_indexed_line_holds_the_same_words(text: str) -> None:
     assert document_line(text, text).split() == document_words(text, text)
 

@@ -154,11 +154,11 @@ def replace_index(new_db: Path, db_path: Path) -> None:
 
 
 def _term_query(schema: tantivy.Schema, term: Term) -> tantivy.Query:
-    words = list(term.words)
+    words: list[str | tuple[int, str]] = list(term.words)
     if len(words) == 1:
         if term.prefix:
-            return tantivy.Query.regex_query(schema, FIELD, _regex_escape(words[0]) + ".*")
-        return tantivy.Query.term_query(schema, FIELD, words[0])
+            return tantivy.Query.regex_query(schema, FIELD, _regex_escape(term.words[0]) + ".*")
+        return tantivy.Query.term_query(schema, FIELD, term.words[0])
     if term.prefix:
         return tantivy.Query.phrase_prefix_query(schema, FIELD, words)
     return tantivy.Query.phrase_query(schema, FIELD, words)
