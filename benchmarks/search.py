@@ -117,7 +117,8 @@ def time_scans(db: Path) -> dict[str, Any]:
 
 def check_exact(db: Path) -> dict[str, Any]:
     """The index's matches against the reference matcher, on every distinct content of the warehouse."""
-    with duckdb.connect(str(db), read_only=True, config={"enable_progress_bar": False}) as con:
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("set enable_progress_bar = false")
         rows = con.sql("select s.doc_key, any_value(a.title), any_value(a.text) from search_docs as s "
                        "join articles as a using (article_id) group by s.doc_key").fetchall()
     docs = [(key, document_words(title, text)) for key, title, text in rows]

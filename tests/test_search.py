@@ -250,3 +250,11 @@ def test_a_file_repeating_loaded_articles_keeps_one_key_per_article(data: Path) 
         counts = con.execute("select count(*), count(distinct article_id) from search_docs").fetchall()[0]
     assert counts == (9, 9)
     assert listed(db, "munchen") == {"a1"} and listed(db, "rewritten") == set() and listed(db, "munich") == {"a1", "c1"}
+
+
+def test_a_warehouse_from_before_search_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()  # a warehouse without search_docs
+    code, _, err = cli(tmp_path, capsys, "anything")
+    assert code == 2 and "no search table yet" in err

@@ -74,7 +74,11 @@ def _catch_up(con: Any, node: Node, known: np.ndarray) -> tuple[np.ndarray, int]
 
 
 def _check(con: Any, filters: Filters) -> None:
-    """A clear error for a topic code the warehouse does not know."""
+    """Clear errors for a warehouse from before search, and for a topic code the warehouse does not know."""
+    tables = con.execute("select count(*) from information_schema.tables where table_name = 'search_docs'")
+    if not tables.fetchall()[0][0]:
+        raise SearchError("this warehouse has no search table yet: the next `newsflow ingest` (or `newsflow "
+                          "rebuild`) adds it")
     if filters.topic is not None:
         known = con.execute("select count(*) from topics where code = ?", [filters.topic]).fetchall()[0][0]
         if not known:
