@@ -91,7 +91,12 @@ def unindexed(con, known: np.ndarray, since: int | None = None) -> Iterator[pa.R
         con.unregister("search_indexed")
 
 
-def _read_mark(path: Path) -> int | None:
+def articles_end(con) -> int:  # type: ignore[no-untyped-def]
+    """One past the articles table's last row (the mark an update leaves; it reads in no time)."""
+    return int(con.execute("select coalesce(max(rowid) + 1, 0) from articles").fetchall()[0][0])
+
+
+def read_mark(path: Path) -> int | None:
     """The articles row the index has read up to, if it knows."""
     try:
         return int((path / MARK).read_text(encoding="ascii"))
@@ -115,11 +120,11 @@ def update_index(db_path: Path, *, wait: float = 10.0) -> int:
     """Index every content of the warehouse not yet in its index; returns how many were added."""
     path = index_dir(db_path)
     index = open_index(path)
-    known, mark = indexed_keys(path), _read_mark(path)
+    known, mark = indexed_keys(path), read_mark(path)
     added: list[int] = []
     try:
         with connect(db_path, read_only=True, wait=wait) as con:
-            end = con.execute("select coalesce(max(rowid) + 1, 0) from articles").fetchall()[0][0]
+            end = articles_end(con)
             writer = index.writer(HEAP)
             _add(writer, unindexed(con, known, mark), added)
             if mark is not None:  # anything the rows since the mark did not hold (none, normally): all of it
