@@ -259,3 +259,12 @@ def test_a_warehouse_from_before_search_says_what_to_do(tmp_path: Path, capsys: 
     duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()  # a warehouse without search_docs
     code, _, err = cli(tmp_path, capsys, "anything")
     assert code == 2 and "no search table yet" in err
+
+
+def test_a_half_deleted_index_neither_misleads_search_nor_the_next_load(data: Path) -> None:
+    db = data / "warehouse.duckdb"
+    (index_dir(db) / "meta.json").unlink()  # the keys and mark files survive, tantivy's index does not
+    assert listed(db, "climat*") == {"a1", "a2", "a4", "a6"}  # matched without it
+    load_lake(data, db)  # starts a new index rather than trusting the old key list
+    result = search(db, "climat*", limit=10)
+    assert result.unindexed == 0 and {r["article_id"] for r in result.table.to_pylist()} == {"a1", "a2", "a4", "a6"}

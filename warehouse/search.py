@@ -8,6 +8,7 @@ so a result is always exactly the query language's.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,7 @@ from warehouse.query import read_only
 from warehouse.search_index import articles_end, index_dir, read_mark, search_keys, unindexed
 from warehouse.search_query import Node, document_words, matches, parse
 
+log = logging.getLogger(__name__)
 BY = ("day", "week", "month", "outlet", "country")
 
 
@@ -94,7 +96,12 @@ def search(db_path: Path, query: str | Node, filters: Filters | None = None, *, 
     node = parse(query) if isinstance(query, str) else query
     started = time.perf_counter()
     mark = read_mark(index_dir(db_path))  # before the keys: an update writes it after them
-    keys, known = search_keys(db_path, node)
+    try:
+        keys, known = search_keys(db_path, node)
+    except (ValueError, OSError) as exc:  # an index damaged or half deleted: match without it
+        log.warning("search index unreadable (%s); matching every article without it", exc)
+        keys = known = np.empty(0, dtype=np.uint64)
+        mark = None
     tail, extra = _statement(by, limit)
     with read_only(db_path, wait=wait) as con:
         _check(con, filters)

@@ -47,10 +47,16 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
-def open_index(path: Path) -> tantivy.Index:
-    """The index at path, created empty if absent; words are split on the spaces we put there."""
-    path.mkdir(parents=True, exist_ok=True)
-    index = tantivy.Index(_schema(), path=str(path), reuse=True)
+def open_index(path: Path, create: bool = True) -> tantivy.Index:
+    """The index at path (created empty if absent and asked to); words are split on the spaces we put there."""
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+        if not tantivy.Index.exists(str(path)):  # keys listed for an index that is gone are not in it
+            for name in (MANIFEST, MARK):
+                (path / name).unlink(missing_ok=True)
+        index = tantivy.Index(_schema(), path=str(path), reuse=True)
+    else:
+        index = tantivy.Index.open(str(path))
     index.register_tokenizer(ANALYZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
     return index
 
@@ -119,7 +125,7 @@ def _add(writer: tantivy.IndexWriter, batches: Iterator[pa.RecordBatch], into: l
 def update_index(db_path: Path, *, wait: float = 10.0) -> int:
     """Index every content of the warehouse not yet in its index; returns how many were added."""
     path = index_dir(db_path)
-    index = open_index(path)
+    index = open_index(path)  # first: it forgets the keys of an index that is gone
     known, mark = indexed_keys(path), read_mark(path)
     added: list[int] = []
     try:
@@ -192,7 +198,7 @@ def search_keys(db_path: Path, node: Node) -> tuple[np.ndarray, np.ndarray]:
     known = indexed_keys(path)  # read before the searcher: every key listed is in what it sees
     if not known.size:
         return np.empty(0, dtype=np.uint64), known
-    index = open_index(path)
+    index = open_index(path, create=False)
     searcher = index.searcher()
     total = searcher.num_docs
     if not total:
