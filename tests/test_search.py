@@ -268,3 +268,14 @@ def test_a_half_deleted_index_neither_misleads_search_nor_the_next_load(data: Pa
     load_lake(data, db)  # starts a new index rather than trusting the old key list
     result = search(db, "climat*", limit=10)
     assert result.unindexed == 0 and {r["article_id"] for r in result.table.to_pylist()} == {"a1", "a2", "a4", "a6"}
+
+
+def test_a_phrase_ending_in_a_prefix_finds_every_expansion(tmp_path: Path) -> None:
+    """More expansions of the last word than tantivy's phrase-prefix query follows (50)."""
+    many = [(f"p{i}", "us-wire", "2024-03-02 09:00", f"Item {i}", f"The climate chang{chr(97 + i % 26)}{i} story.",
+             "en", ["US"], [POLITICS]) for i in range(80)]
+    publish(tmp_path, "r1", many)
+    db = tmp_path / "warehouse.duckdb"
+    load_lake(tmp_path, db)
+    assert listed(db, "climate-chang*") == {a[0] for a in many}
+    assert listed(db, "climate-changb*") == {a[0] for a in many if a[4].split()[2].startswith("changb")}

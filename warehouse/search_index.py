@@ -164,15 +164,20 @@ def replace_index(new_db: Path, db_path: Path) -> None:
 # ---------------------------------------------------------------- queries
 
 
-def _term_query(schema: tantivy.Schema, term: Term) -> tantivy.Query:
+def _term_query(searcher: tantivy.Searcher, schema: tantivy.Schema, term: Term) -> tantivy.Query:
     words: list[str | tuple[int, str]] = list(term.words)
     if len(words) == 1:
         if term.prefix:
             return tantivy.Query.regex_query(schema, FIELD, _regex_escape(term.words[0]) + ".*")
         return tantivy.Query.term_query(schema, FIELD, term.words[0])
-    if term.prefix:
-        return tantivy.Query.phrase_prefix_query(schema, FIELD, words)
-    return tantivy.Query.phrase_query(schema, FIELD, words)
+    if not term.prefix:
+        return tantivy.Query.phrase_query(schema, FIELD, words)
+    # tantivy's phrase-prefix query stops at 50 expansions of the last word: expand it all here
+    expansions = [word for word, _ in searcher.terms_with_prefix(FIELD, term.words[-1])]
+    if not expansions:
+        return tantivy.Query.empty_query()
+    phrases = [tantivy.Query.phrase_query(schema, FIELD, [*words[:-1], w]) for w in expansions]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in phrases])
 
 
 def _regex_escape(word: str) -> str:
@@ -180,16 +185,16 @@ def _regex_escape(word: str) -> str:
     return "".join(c if c.isalnum() else "\\" + c for c in word)
 
 
-def to_tantivy(node: Node, schema: tantivy.Schema) -> tantivy.Query:
-    """The query tree as a tantivy query matching the same documents."""
+def to_tantivy(node: Node, searcher: tantivy.Searcher, schema: tantivy.Schema) -> tantivy.Query:
+    """The query tree as a tantivy query matching the same documents (searcher: for expanding prefixes)."""
     occur = tantivy.Occur
     if isinstance(node, Term):
-        return _term_query(schema, node)
+        return _term_query(searcher, schema, node)
     if isinstance(node, Not):  # a lone MUST_NOT matches nothing in tantivy: subtract from everything
         return tantivy.Query.boolean_query([(occur.Must, tantivy.Query.all_query()),
-                                            (occur.MustNot, to_tantivy(node.operand, schema))])
+                                            (occur.MustNot, to_tantivy(node.operand, searcher, schema))])
     kind = occur.Must if isinstance(node, And) else occur.Should
-    return tantivy.Query.boolean_query([(kind, to_tantivy(op, schema)) for op in node.operands])
+    return tantivy.Query.boolean_query([(kind, to_tantivy(op, searcher, schema)) for op in node.operands])
 
 
 def search_keys(db_path: Path, node: Node) -> tuple[np.ndarray, np.ndarray]:
@@ -203,7 +208,7 @@ def search_keys(db_path: Path, node: Node) -> tuple[np.ndarray, np.ndarray]:
     total = searcher.num_docs
     if not total:
         return np.empty(0, dtype=np.uint64), known
-    result = searcher.search(to_tantivy(node, index.schema), limit=total, count=False, order_by_field=KEY)
+    result = searcher.search(to_tantivy(node, searcher, index.schema), limit=total, count=False, order_by_field=KEY)
     keys = np.fromiter((k for k, _ in result.hits), dtype=np.uint64, count=len(result.hits))
     return keys, known
 
