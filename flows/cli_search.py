@@ -16,7 +16,8 @@ LANGUAGE = """\
 query language:
   words          match whole words, ignoring case and accents: munchen finds "München"; a word is
                  a run of letters and digits, anything else separates words
-  word*          words starting with word: climat* finds climate, climatic
+  word*          words starting with word: climat* finds climate, climatic (inside quotes, * is
+                 punctuation; climate-chang* is a phrase ending in a prefix)
   "a phrase"     consecutive words; punctuation between them does not matter, so
                  "climate change" also finds "climate-change" (so does climate-change unquoted)
   a AND b, a b   both (adjacent terms mean AND)
