@@ -51,7 +51,7 @@ def _no_search_docs() -> Callable[[], None]:
     real = load_module.sql
 
     def sql(name: str) -> str:
-        return "select $path as skipped" if name.endswith("search_docs") else real(name)
+        return "select $start as skipped" if name.endswith("search_docs") else real(name)
     load_module.sql = sql  # type: ignore[assignment]
     return lambda: setattr(load_module, "sql", real)
 

@@ -1,7 +1,7 @@
 -- The search index's key per article: a 64-bit hash of its title and text, so articles with the same
 -- content share one document in the index beside the warehouse (warehouse/search_index.py). The load
 -- writes one row per article with the article itself; no primary key, as keeping one costs the load
--- more than hashing every text does (load_search_docs.sql skips articles already keyed).
+-- more than hashing every text does (the load adds a row for each article it adds, and only then).
 create table if not exists search_docs (
     article_id  varchar not null,
     doc_key     ubigint not null
