@@ -4,11 +4,11 @@
 
 DIR holds (or receives) the synthetic lake of benchmarks.warehouse (real corpus texts, new ids,
 365 days, 100 outlets). The lake is loaded twice into fresh warehouses: once as the load was before
-search (the two search_docs statements made no-ops) and once with them and the index update. Then
+search (its search_docs statement made a no-op) and once with it and the index update. Then
 counts per day for a few queries (in process and as a `newsflow search` subprocess), the same
-question as DuckDB scans (ilike, word-boundary regex), and a steady-state load of a 2,000-article
-run of distinct contents with and without the index. Prints a table; writes
-benchmarks/results/search.json.
+question as DuckDB scans (ilike, word-boundary regex), the index against the reference matcher on
+every distinct content, and a steady-state load of a 2,000-article run of distinct contents with
+and without the index. Prints a table; writes benchmarks/results/search.json.
 """
 
 from __future__ import annotations
