@@ -279,3 +279,15 @@ def test_a_phrase_ending_in_a_prefix_finds_every_expansion(tmp_path: Path) -> No
     load_lake(tmp_path, db)
     assert listed(db, "climate-chang*") == {a[0] for a in many}
     assert listed(db, "climate-changb*") == {a[0] for a in many if a[4].split()[2].startswith("changb")}
+
+
+def test_an_index_far_behind_is_a_clear_error(data: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import warehouse.search
+
+    shutil.rmtree(index_dir(data / "warehouse.duckdb"))
+    monkeypatch.setattr(warehouse.search, "CATCH_UP_LIMIT", 5)  # 7 distinct contents lack an index
+    code, out, err = cli(data, capsys, "climat*")
+    assert code == 2 and out == "" and "lacks 7 articles' contents" in err

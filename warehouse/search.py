@@ -24,6 +24,7 @@ from warehouse.search_index import articles_end, index_dir, read_mark, search_ke
 from warehouse.search_query import Node, document_words, matches, parse
 
 log = logging.getLogger(__name__)
+CATCH_UP_LIMIT = 20_000  # contents matched without the index before a search gives up (2-4 s of CPU)
 BY = ("day", "week", "month", "outlet", "country")
 
 
@@ -66,7 +67,16 @@ def _statement(by: str, limit: int | None) -> tuple[str, dict[str, Any]]:
 
 
 def _catch_up(con: Any, node: Node, known: np.ndarray) -> tuple[np.ndarray, int]:
-    """Keys of contents the index lacks that match node (reference matcher), and how many it lacks."""
+    """Keys of contents the index lacks that match node (reference matcher), and how many it lacks.
+
+    A search holds the warehouse open meanwhile, so an index far behind (missing, or never built
+    after an upgrade) is an error rather than minutes of matching that would keep a load waiting.
+    """
+    con.register("search_indexed", pa.table({"doc_key": pa.array(known, type=pa.uint64())}))
+    lacking = con.execute(sql("search_unindexed_count")).fetchall()[0][0]
+    if lacking > CATCH_UP_LIMIT:
+        raise SearchError(f"the search index lacks {lacking:,} articles' contents: the next `newsflow ingest` "
+                          f"(or `newsflow rebuild`) brings it up to date")
     found, seen = [], 0
     for batch in unindexed(con, known):
         keys, titles, texts = (batch.column(i).to_pylist() for i in range(3))
