@@ -90,7 +90,10 @@ def _load_file_with(con: duckdb.DuckDBPyConnection, table: str, path: Path, rel:
     params = {"path": str(path)}
     con.execute("begin")
     rows = con.execute("select count(*) from read_parquet($path, hive_partitioning = false)", params).fetchone()[0]  # type: ignore[index]
+    start = con.execute("select coalesce(max(rowid) + 1, 0) from articles").fetchall()[0][0]
     con.execute(sql(statement), params)
+    if table == "articles":  # the search index's key of each new article, in the same transaction
+        con.execute(sql("insert_search_docs"), {"start": start})
     if table == "fetches":
         con.execute(sql("update_feed_state"), params)
     hook("load")

@@ -96,8 +96,9 @@ def _nice(value: float) -> float:
     return next(m * scale for m in (1, 2, 2.5, 5, 10) if m * scale >= value * 0.999)
 
 
-def _y_axis(left: float, width: float, top: float, height: float, ymax: float) -> list[str]:
-    """Horizontal grid lines with percentage labels at 0, 1/4, ... of ymax."""
+def _y_axis(left: float, width: float, top: float, height: float, ymax: float,
+            percent: bool = True) -> list[str]:
+    """Horizontal grid lines with percentage (or count) labels at 0, 1/4, ... of ymax."""
     parts = []
     for k in range(5):
         y = top + height - height * k / 4
@@ -105,7 +106,7 @@ def _y_axis(left: float, width: float, top: float, height: float, ymax: float) -
         parts.append(
             el(
                 "text",
-                f"{ymax * k / 4 * 100:.3g}%",
+                f"{ymax * k / 4 * 100:.3g}%" if percent else f"{ymax * k / 4:,.3g}",
                 class_="tick",
                 x=left - 6,
                 y=y + 4,
@@ -144,8 +145,9 @@ def line_chart(
     label: str,
     width: int = 620,
     height: int = 260,
+    percent: bool = True,
 ) -> str:
-    """Daily shares as one line per series, with a legend above the plot."""
+    """Daily shares (or counts: percent=False) as one line per series, with a legend above the plot."""
     left, plot_w = 52.0, width - 70.0
     legend, top = _legend([name for name, _ in series], left, plot_w)
     top += 10
@@ -156,7 +158,7 @@ def line_chart(
     def x(i: int) -> float:
         return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
 
-    body = legend + _y_axis(left, plot_w, top, plot_h, ymax)
+    body = legend + _y_axis(left, plot_w, top, plot_h, ymax, percent)
     step = max(1, -(-n // 8))  # about eight date labels at most, counted back from the last day
     for i in range(n - 1, -1, -step):
         tick = f"{days[i]:%m-%d}"

@@ -15,6 +15,7 @@ from tasks.store.lake import Stager, publish
 from tasks.store.load import load_lake
 from warehouse.db import connect
 from warehouse.load import LoadReport
+from warehouse.search_index import drop_index, replace_index
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,13 @@ def rebuild_warehouse(data_dir: Path, db_path: Path, *, wait: float = 10.0) -> L
     new = db_path.with_name(db_path.name + ".rebuild")
     for stale in (new, new.with_name(new.name + ".wal")):
         stale.unlink(missing_ok=True)
+    drop_index(new)
     report = load_lake(data_dir, new, wait=wait)
     if db_path.exists():
         with connect(db_path, wait=wait) as con:  # proves nobody holds it, and empties its WAL
             con.execute("checkpoint")
     os.replace(new, db_path)
+    replace_index(new, db_path)  # the search index built beside the new file goes with it
     return report
 
 
