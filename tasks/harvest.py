@@ -211,8 +211,12 @@ class PageSink:
 
 
 def process_all(pages: Iterable[Page], pool: Executor, sink: PageSink, language: str | None,
-                on_page: Callable[[Page], None] | None = None, in_flight: int = 16) -> None:
-    """Extract pages in the pool while more arrive, with a bounded number of pages in memory."""
+                on_page: Callable[[Page], None] | None = None, in_flight: int = 16,
+                language_of: Callable[[Page], str | None] | None = None) -> None:
+    """Extract pages in the pool while more arrive, with a bounded number of pages in memory.
+
+    `language_of` gives a page's default language when pages of several sources are mixed (backfill).
+    """
     pending: deque[tuple[Page, Future[Processed]]] = deque()
     for page in pages:
         if not page.ok:
@@ -223,7 +227,8 @@ def process_all(pages: Iterable[Page], pool: Executor, sink: PageSink, language:
             crash_point("fetch")
         if on_page:
             on_page(page)
-        future = pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, language)
+        default = language_of(page) if language_of else language
+        future = pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, default)
         pending.append((page, future))
         while len(pending) > in_flight or (pending and pending[0][1].done()):
             _finish(sink, *pending.popleft())
