@@ -1,0 +1,137 @@
+"""Backfill benchmark: a CC-NEWS tree of corpus pages on 127.0.0.1, read by `newsflow backfill`.
+
+python -m benchmarks.backfill [--pages N] [--others K]
+
+Prints: kept pages/s of the backfill (2 cores) next to one process of bare trafilatura.extract
+over the same pages; the per-record cost of skipping other hosts (fastwarc and warcio) against
+extracting a page; per-stage CPU, and whole-tree peak RSS and PSS for one file and for ten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.backfill_data import hosts_toml, serve_tree, write_cc_news, write_warc
+from benchmarks.common import corpus_path
+from benchmarks.e2e_ingest import TreeRun, base_env, run_tree
+from benchmarks.newsite import load_pages
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = ("readability_news.jsonl.gz", "scrapinghub_aeb.jsonl.gz", "l3s_gn1.jsonl.gz", "trafilatura_eval.jsonl.gz",
+         "goose3.jsonl.gz", "newspaper4k.jsonl.gz")
+
+
+def bare_trafilatura(pages: list[dict]) -> float:
+    """Pages/s of trafilatura.extract (defaults) in this one process."""
+    import trafilatura
+
+    trafilatura.extract(pages[0]["html"])  # imports and lazy models are not the measure
+    began = time.perf_counter()
+    for page in pages:
+        trafilatura.extract(page["html"], url=page["url"])
+    return len(pages) / (time.perf_counter() - began)
+
+
+def pipeline_per_page(pages: list[dict]) -> float:
+    """Seconds per page of newsflow's own per-page work (extract and tag) in this process."""
+    from tasks.process import process_page, warm_up
+
+    warm_up()
+    began = time.perf_counter()
+    for page in pages:
+        process_page(page["html"].encode(), "text/html; charset=utf-8", page["url"], None)
+    return (time.perf_counter() - began) / len(pages)
+
+
+def skip_costs(pages: list[dict], work: Path, records: int = 3000) -> dict[str, float]:
+    """Seconds per record to skip records of unwanted hosts: fastwarc (headers only) and warcio."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from tasks.store.warcscan import ScanStats, host_of, scan_warc
+
+    per = max(1, records // len(pages))
+    path = work / "others.warc.gz"
+    counts = write_warc(path, [{"url": f"https://skip{n}.example.net/a", "html": p["html"]} for n, p in
+                               enumerate((pages * per)[:records])], extras=False)
+    data = path.read_bytes()
+    n = counts["kept"]
+    stats = ScanStats()
+    began = time.perf_counter()
+    for _ in scan_warc(io.BytesIO(data), lambda h: False, stats):
+        pass
+    fast = (time.perf_counter() - began) / n
+    began = time.perf_counter()
+    for record in ArchiveIterator(io.BytesIO(data)):
+        host_of(record.rec_headers.get_header("WARC-Target-URI") or "")
+    slow = (time.perf_counter() - began) / n
+    return {"records": n, "fastwarc": fast, "warcio": slow, "bytes_per_record": len(data) / n}
+
+
+def backfill(label: str, base: str, sources: Path, data: Path, logs: Path, limit: int) -> TreeRun:
+    env = base_env(data, {"NEWSFLOW_CCNEWS_BASE": base})
+    env["PYTHONPATH"] = str(ROOT)
+    argv = [sys.executable, "-m", "flows.cli", "backfill", "--cc-news", "2024-01", "--sources", str(sources),
+            "--data-dir", str(data), "--limit-files", str(limit)]
+    run = run_tree(label, argv, env, logs / f"{label}.log")
+    if run.returncode != 0:
+        raise SystemExit(f"{label}: exited {run.returncode}:\n{run.log[-3000:]}")
+    return run
+
+
+def kept_pages(run: TreeRun) -> int:
+    line = next(x for x in run.log.splitlines() if x.startswith("newsflow backfill"))
+    return int(line.split(" kept pages")[0].rsplit(", ", 1)[1].replace(",", ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=400)
+    parser.add_argument("--others", type=int, default=3, help="records of other hosts per kept page")
+    args = parser.parse_args()
+    corpus_path("extraction")
+    pages = [p for p in load_pages(corpus_path(""), list(FILES)) if p.get("url")][: args.pages]
+    print(f"pages: {len(pages)} corpus pages with a URL; {args.others} other-host records per page")
+    with tempfile.TemporaryDirectory(prefix="nf-backfill-") as tmp:
+        work = Path(tmp)
+        chunks = [pages[i::10] for i in range(10)]
+        write_cc_news(work / "tree", "2024/01", chunks, others=args.others)
+        (work / "sources.toml").write_text(hosts_toml(pages))
+        skip = skip_costs(pages, work)
+        bare = bare_trafilatura(pages)
+        per_page = pipeline_per_page(pages)
+        with serve_tree(work / "tree") as base:
+            one = backfill("one-file", base, work / "sources.toml", work / "d1", work, 1)
+            ten = backfill("ten-files", base, work / "sources.toml", work / "d10", work, 10)
+            again = backfill("rerun", base, work / "sources.toml", work / "d10", work, 10)
+    report(pages, skip, bare, per_page, one, ten, again)
+
+
+def report(pages, skip, bare, per_page, one, ten, again) -> None:  # type: ignore[no-untyped-def]
+    flow = (ten.flow_end or ten.wall) - (ten.flow_start or 0.0)
+    kept = kept_pages(ten)
+    rate = kept / flow
+    print(f"bare trafilatura.extract, 1 process: {bare:.1f} pages/s; newsflow extract+tag, 1 process: "
+          f"{1 / per_page:.1f} pages/s")
+    print(f"backfill, 10 files, 2 cores: {kept} kept pages in {flow:.1f} s of flow ({ten.wall:.1f} s with "
+          f"process start): {rate:.1f} pages/s = {rate / bare:.2f} x bare trafilatura")
+    print(f"skipping other hosts ({skip['records']} records, {skip['bytes_per_record'] / 1024:.0f} KB each): "
+          f"fastwarc {skip['fastwarc'] * 1e6:.0f} us/record ({1 / skip['fastwarc']:,.0f}/s), warcio "
+          f"{skip['warcio'] * 1e6:.0f} us/record; extracting one page costs {per_page * 1e3:.1f} ms = "
+          f"{per_page / skip['fastwarc']:.0f} x a fastwarc skip")
+    print("| run | wall s | flow s | tree CPU s | CPU by role | peak RSS MB | peak PSS MB | processes |")
+    print("|---|---|---|---|---|---|---|---|")
+    for run in (one, ten, again):
+        span = (run.flow_end or run.wall) - (run.flow_start or 0.0)
+        print(f"| {run.label} | {run.wall:.1f} | {span:.1f} | {run.cpu:.1f} | {run.cpu_by_role} | "
+              f"{run.peak_rss_mb:.0f} | {run.peak_pss_mb:.0f} | {run.peak_processes} |")
+    print(f"rerun over the same tree: {again.log.count(': loaded, ')} files read again; "
+          + next(x for x in again.log.splitlines() if x.startswith("newsflow backfill")))
+
+
+if __name__ == "__main__":
+    main()
