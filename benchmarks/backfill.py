@@ -26,15 +26,15 @@ FILES = ("readability_news.jsonl.gz", "scrapinghub_aeb.jsonl.gz", "l3s_gn1.jsonl
          "goose3.jsonl.gz", "newspaper4k.jsonl.gz")
 
 
-def bare_trafilatura(pages: list[dict]) -> float:
-    """Pages/s of trafilatura.extract (defaults) in this one process."""
+def bare_trafilatura(pages: list[dict]) -> tuple[float, float]:
+    """Pages per wall second and per CPU second of trafilatura.extract (defaults) in this one process."""
     import trafilatura
 
     trafilatura.extract(pages[0]["html"])  # imports and lazy models are not the measure
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for page in pages:
         trafilatura.extract(page["html"], url=page["url"])
-    return len(pages) / (time.perf_counter() - began)
+    return len(pages) / (time.perf_counter() - began), len(pages) / (time.process_time() - cpu)
 
 
 def pipeline_per_page(pages: list[dict]) -> float:
@@ -111,14 +111,24 @@ def main() -> None:
     report(pages, skip, bare, per_page, one, ten, again)
 
 
-def report(pages, skip, bare, per_page, one, ten, again) -> None:  # type: ignore[no-untyped-def]
+def report(pages, skip, bare_both, per_page, one, ten, again) -> None:  # type: ignore[no-untyped-def]
+    bare, bare_cpu = bare_both
     flow = (ten.flow_end or ten.wall) - (ten.flow_start or 0.0)
     kept = kept_pages(ten)
     rate = kept / flow
-    print(f"bare trafilatura.extract, 1 process: {bare:.1f} pages/s; newsflow extract+tag, 1 process: "
-          f"{1 / per_page:.1f} pages/s")
+    print(f"bare trafilatura.extract, 1 process: {bare:.1f} pages/s ({bare_cpu:.1f} per CPU second); "
+          f"newsflow extract+tag, 1 process: {1 / per_page:.1f} pages/s")
     print(f"backfill, 10 files, 2 cores: {kept} kept pages in {flow:.1f} s of flow ({ten.wall:.1f} s with "
           f"process start): {rate:.1f} pages/s = {rate / bare:.2f} x bare trafilatura")
+    # CPU per page beyond one file's fixed costs (process start, Prefect's API, worker start)
+    extra = (ten.cpu - one.cpu) / max(kept - kept_pages(one), 1)
+    def pipeline_cpu(run: TreeRun) -> float:
+        return sum(v for k, v in run.cpu_by_role.items() if k != "prefect server")
+
+    lean = (pipeline_cpu(ten) - pipeline_cpu(one)) / max(kept - kept_pages(one), 1)
+    print(f"tree CPU per extra page: {extra * 1e3:.1f} ms, {lean * 1e3:.1f} ms without Prefect's API server; "
+          f"2 cores at that cost: {2 / lean:.1f} pages/s = {2 / lean / bare_cpu:.2f} x bare trafilatura "
+          f"per CPU second")
     print(f"skipping other hosts ({skip['records']} records, {skip['bytes_per_record'] / 1024:.0f} KB each): "
           f"fastwarc {skip['fastwarc'] * 1e6:.0f} us/record ({1 / skip['fastwarc']:,.0f}/s), warcio "
           f"{skip['warcio'] * 1e6:.0f} us/record; extracting one page costs {per_page * 1e3:.1f} ms = "
@@ -129,6 +139,7 @@ def report(pages, skip, bare, per_page, one, ten, again) -> None:  # type: ignor
         span = (run.flow_end or run.wall) - (run.flow_start or 0.0)
         print(f"| {run.label} | {run.wall:.1f} | {span:.1f} | {run.cpu:.1f} | {run.cpu_by_role} | "
               f"{run.peak_rss_mb:.0f} | {run.peak_pss_mb:.0f} | {run.peak_processes} |")
+    print(f"RSS by role at the ten-file peak (MB): {ten.rss_at_peak}")
     print(f"rerun over the same tree: {again.log.count(': loaded, ')} files read again; "
           + next(x for x in again.log.splitlines() if x.startswith("newsflow backfill")))
 

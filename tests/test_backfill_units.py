@@ -110,3 +110,57 @@ def test_truncated_and_corrupt_files_keep_complete_records(tmp_path: Path) -> No
     with open(tmp_path / "bad.warc.gz", "rb") as fh:
         got = [i for i in scan_warc(fh, lambda h: True, stats) if not isinstance(i, tuple)]
     assert stats.damage and 1 <= len(got) < 6
+
+
+class _Flaky:
+    """A handler factory: the first response is cut after half the body; Range requests answer 206."""
+
+    @staticmethod
+    def serve(body: bytes):  # type: ignore[no-untyped-def]
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        calls: list[str | None] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - the base class's name
+                rng = self.headers.get("Range")
+                calls.append(rng)
+                if self.path.endswith("missing"):
+                    self.send_error(404)
+                    return
+                start = int(rng.split("=")[1].rstrip("-")) if rng else 0
+                self.send_response(206 if rng else 200)
+                self.send_header("Content-Length", str(len(body) - start))
+                self.end_headers()
+                if rng:
+                    self.wfile.write(body[start:])
+                else:
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server, calls
+
+
+def test_http_stream_resumes_a_dropped_connection_with_a_range_request() -> None:
+    from tasks.fetch.stream import StreamError, open_archive, read_listing
+
+    body = bytes(range(256)) * 4000
+    server, calls = _Flaky.serve(body)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with open_archive(f"{base}/file.warc.gz") as fh:
+            assert fh.read() == body
+            assert fh.tell() == len(body)
+        assert calls[0] is None and calls[1] == f"bytes={len(body) // 2}-"
+        with pytest.raises(StreamError, match="404"):
+            read_listing(f"{base}/missing")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import requests
+import urllib3
 
 from tasks.fetch.netguard import AddressPolicy
 from tasks.fetch.transport import GuardedAdapter
@@ -77,7 +78,7 @@ class HttpStream(io.RawIOBase):
             try:
                 assert self._resp is not None
                 n = self._resp.raw.readinto(buffer)
-            except (requests.RequestException, OSError, ValueError) as exc:
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
                 n = None
                 log.warning("%s: connection lost at byte %d (%s); resuming", self.url, self.pos, exc)
             if n:
