@@ -18,7 +18,7 @@ from pathlib import Path
 
 from benchmarks.backfill_data import hosts_toml, serve_tree, write_cc_news, write_warc
 from benchmarks.common import corpus_path
-from benchmarks.e2e_ingest import TreeRun, base_env, run_tree
+from benchmarks.e2e_ingest import Dashboard, TreeRun, base_env, run_tree
 from benchmarks.newsite import load_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +108,20 @@ def main() -> None:
             one = backfill("one-file", base, work / "sources.toml", work / "d1", work, 1)
             ten = backfill("ten-files", base, work / "sources.toml", work / "d10", work, 10)
             again = backfill("rerun", base, work / "sources.toml", work / "d10", work, 10)
+            served = [served_run(label, base, work, limit) for label, limit in (("one-file, API apart", 1),
+                                                                                 ("ten-files, API apart", 10))]
     report(pages, skip, bare, per_page, one, ten, again)
+    for run in served:
+        print(f"| {run.label} | {run.wall:.1f} | | {run.cpu:.1f} | {run.cpu_by_role} | {run.peak_rss_mb:.0f} | "
+              f"{run.peak_pss_mb:.0f} | {run.peak_processes} |")
+
+
+def served_run(label: str, base: str, work: Path, limit: int) -> TreeRun:
+    """A backfill whose Prefect API is a `newsflow dashboard` server outside the measured tree."""
+    data = work / label.split(",")[0]
+    env = {**base_env(data, {}), "PYTHONPATH": str(ROOT)}
+    with Dashboard(data, env, work / f"{label}-dashboard.log"):
+        return backfill(label, base, work / "sources.toml", data, work, limit)
 
 
 def report(pages, skip, bare_both, per_page, one, ten, again) -> None:  # type: ignore[no-untyped-def]
