@@ -37,15 +37,28 @@ def bare_trafilatura(pages: list[dict]) -> tuple[float, float]:
     return len(pages) / (time.perf_counter() - began), len(pages) / (time.process_time() - cpu)
 
 
-def pipeline_per_page(pages: list[dict]) -> float:
-    """Seconds per page of newsflow's own per-page work (extract and tag) in this process."""
+def pipeline_per_page(pages: list[dict]) -> tuple[float, set[str]]:
+    """Seconds per page of newsflow's own per-page work (extract and tag) in this process, and the articles' URLs."""
     from tasks.process import process_page, warm_up
 
     warm_up()
+    articles = set()
     began = time.perf_counter()
     for page in pages:
-        process_page(page["html"].encode(), "text/html; charset=utf-8", page["url"], None)
-    return (time.perf_counter() - began) / len(pages)
+        result = process_page(page["html"].encode(), "text/html; charset=utf-8", page["url"], None)
+        if result.article is not None:
+            articles.add(page["url"])
+    return (time.perf_counter() - began) / len(pages), articles
+
+
+def loaded(data: Path) -> tuple[int, int, set[str]]:
+    """Articles in a warehouse: rows, distinct ids, and their URLs."""
+    import duckdb
+
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        rows, distinct = con.execute("select count(*), count(distinct article_id) from articles").fetchone()  # type: ignore[misc]
+        urls = {u for (u,) in con.execute("select url from articles").fetchall()}
+    return rows, distinct, urls
 
 
 def skip_costs(pages: list[dict], work: Path, records: int = 3000) -> dict[str, float]:
@@ -103,11 +116,16 @@ def main() -> None:
         (work / "sources.toml").write_text(hosts_toml(pages))
         skip = skip_costs(pages, work)
         bare = bare_trafilatura(pages)
-        per_page = pipeline_per_page(pages)
+        per_page, articles = pipeline_per_page(pages)
         with serve_tree(work / "tree") as base:
             one = backfill("one-file", base, work / "sources.toml", work / "d1", work, 1)
             ten = backfill("ten-files", base, work / "sources.toml", work / "d10", work, 10)
+            rows, distinct, urls = loaded(work / "d10")
             again = backfill("rerun", base, work / "sources.toml", work / "d10", work, 10)
+            print(f"pages that are articles (one process): {len(articles)}; loaded by the backfill: "
+                  f"{len(articles & urls)} ({len(articles & urls) / max(len(articles), 1):.1%}); article rows "
+                  f"{rows}, distinct {distinct}; other-host articles {sum('example.net' in u for u in urls)}; "
+                  f"after the rerun: {loaded(work / 'd10')[0]} rows")
             served = [served_run(label, base, work, limit) for label, limit in (("one-file, API apart", 1),
                                                                                  ("ten-files, API apart", 10))]
     report(pages, skip, bare, per_page, one, ten, again)

@@ -62,7 +62,7 @@ def backfill(cc_news: str | None = None, paths: list[str] | None = None, sources
              data_dir: str | None = None, all_hosts: bool = False, limit_files: int | None = None,
              progress: bool = False) -> tuple[RunSummary, list[FileReport]]:
     """Archive pages into the same lake and warehouse as ingestion, one task per WARC file."""
-    overrides = {"sources": sources_file, "data_dir": data_dir}
+    overrides: dict[str, Any] = {"sources": sources_file, "data_dir": data_dir}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     data = settings.data_dir.resolve()  # Dask workers elsewhere see the same (shared) path
     config = BackfillConfig(data, tuple(load_sources(Path(settings.sources))), all_hosts,

@@ -37,7 +37,7 @@ def months(spec: str) -> list[str]:
 def cc_news_files(spec: str, base: str, session: requests.Session | None = None) -> list[str]:
     """URLs of every WARC file of the months, from each month's warc.paths.gz under base."""
     base = base if base.endswith("/") else base + "/"
-    found = []
+    found: list[str] = []
     for month in months(spec):
         listing = f"{base}crawl-data/CC-NEWS/{month}/warc.paths.gz"
         try:

@@ -107,12 +107,12 @@ def _page(url: str, block: bytes, headers, stats: ScanStats) -> RawPage | None: 
     if not content_type or content_type.split(";")[0].strip().lower() not in HTML_TYPES:
         stats.not_html += 1
         return None
-    body = _decoded(body, fields)
-    if body is None:
+    decoded = _decoded(body, fields)
+    if decoded is None:
         stats.not_html += 1
         return None
     stats.kept += 1
-    return RawPage(url, body, content_type, status, warc_date(headers.get("WARC-Date")),
+    return RawPage(url, decoded, content_type, status, warc_date(headers.get("WARC-Date")),
                    record_id=headers.get("WARC-Record-ID"))
 
 
