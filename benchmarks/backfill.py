@@ -129,6 +129,14 @@ def main() -> None:
             served = [served_run(label, base, work, limit) for label, limit in (("one-file, API apart", 1),
                                                                                  ("ten-files, API apart", 10))]
     report(pages, skip, bare, per_page, one, ten, again)
+    one_apart, ten_apart = served
+    more = kept_pages(ten_apart) - kept_pages(one_apart)
+    per = (ten_apart.cpu - one_apart.cpu) / max(more, 1)
+    print(f"API apart: {more} more pages cost {per * 1e3:.1f} ms of tree CPU each and "
+          f"{(ten_apart.wall - one_apart.wall) / max(more, 1) * 1e3:.1f} ms of wall: "
+          f"{more / (ten_apart.wall - one_apart.wall):.1f} pages/s "
+          f"= {more / (ten_apart.wall - one_apart.wall) / bare[0]:.2f} x bare trafilatura (wall); "
+          f"2 cores at that CPU cost: {2 / per / bare[1]:.2f} x bare trafilatura per CPU second")
     for run in served:
         print(f"| {run.label} | {run.wall:.1f} | | {run.cpu:.1f} | {run.cpu_by_role} | {run.peak_rss_mb:.0f} | "
               f"{run.peak_pss_mb:.0f} | {run.peak_processes} |")
@@ -154,7 +162,8 @@ def report(pages, skip, bare_both, per_page, one, ten, again) -> None:  # type: 
     # CPU per page beyond one file's fixed costs (process start, Prefect's API, worker start)
     extra = (ten.cpu - one.cpu) / max(kept - kept_pages(one), 1)
     def pipeline_cpu(run: TreeRun) -> float:
-        return sum(v for k, v in run.cpu_by_role.items() if k != "prefect server")
+        # the API server is sometimes sampled before its exec and then shows as "other"
+        return sum(v for k, v in run.cpu_by_role.items() if k in ("main", "forkserver", "workers"))
 
     lean = (pipeline_cpu(ten) - pipeline_cpu(one)) / max(kept - kept_pages(one), 1)
     print(f"tree CPU per extra page: {extra * 1e3:.1f} ms, {lean * 1e3:.1f} ms without Prefect's API server; "
