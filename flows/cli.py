@@ -171,7 +171,7 @@ def _extensions() -> list[Callable]:
     """Subcommands defined in other modules (sql, report, serve, ...)."""
     registered = []
     for module in ("flows.cli_sql", "flows.cli_report", "flows.cli_schedule", "flows.cli_maintenance",
-                   "flows.cli_rebuild", "flows.cli_sources", "flows.cli_search"):
+                   "flows.cli_rebuild", "flows.cli_sources", "flows.cli_search", "flows.cli_backfill"):
         try:
             registered.append(__import__(module, fromlist=["register"]).register)
         except ModuleNotFoundError as exc:

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     extract_workers: int = Field(0, ge=0)  # 0 = one per core
     lock_wait: float = Field(60.0, ge=0)  # seconds a load waits for a DuckDB lock held elsewhere
     backoff: bool = True  # try sources that keep failing less often (tasks/health.py)
+    ccnews_base: str = "https://data.commoncrawl.org/"  # CC-NEWS tree (or a mirror) for `backfill --cc-news`
+    task_runner: str = "threads"  # threads | dask (read at import by flows.runners)
+    dask_address: str = ""  # tcp://host:8786 of an existing Dask scheduler; empty = a local cluster
 
     @property
     def user_agent(self) -> str:

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,9 @@ from tasks.extract.article import plausible_publish_time
 from tasks.fetch.client import Fetcher
 from tasks.models import Link, Page
 from tasks.process import Processed, process_page, tag_rows
-from tasks.store.archive import RawPage, WarcSink, iter_warc
+from tasks.store.archive import WarcSink, iter_warc
 from tasks.store.lake import Stager
+from tasks.store.replay import Replay, listing_meta
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ class PageSink:
         self.source_id, self.stager, self.ctx, self.report = source_id, stager, ctx, report
         self.seen: set[str] = set()
         # The feed's or sitemap's date per page URL, for an article whose page states none.
-        self.listed_dates = listed_dates or {}
+        self.listed_dates = listed_dates if listed_dates is not None else {}
 
     def failed(self, page: Page) -> None:
         self.report.failed += 1
@@ -211,8 +212,12 @@ class PageSink:
 
 
 def process_all(pages: Iterable[Page], pool: Executor, sink: PageSink, language: str | None,
-                on_page: Callable[[Page], None] | None = None, in_flight: int = 16) -> None:
-    """Extract pages in the pool while more arrive, with a bounded number of pages in memory."""
+                on_page: Callable[[Page], None] | None = None, in_flight: int = 16,
+                language_of: Callable[[Page], str | None] | None = None) -> None:
+    """Extract pages in the pool while more arrive, with a bounded number of pages in memory.
+
+    `language_of` gives a page's default language when pages of several sources are mixed (backfill).
+    """
     pending: deque[tuple[Page, Future[Processed]]] = deque()
     for page in pages:
         if not page.ok:
@@ -223,7 +228,8 @@ def process_all(pages: Iterable[Page], pool: Executor, sink: PageSink, language:
             crash_point("fetch")
         if on_page:
             on_page(page)
-        future = pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, language)
+        default = language_of(page) if language_of else language
+        future = pool.submit(process_page, page.body, page.content_type, page.final_url or page.url, default)
         pending.append((page, future))
         while len(pending) > in_flight or (pending and pending[0][1].done()):
             _finish(sink, *pending.popleft())
@@ -241,18 +247,9 @@ def _finish(sink: PageSink, page: Page, future: Future[Processed]) -> None:
     sink.processed(page, result)
 
 
-def raw_pages(path: Path) -> Iterable[Page]:
-    """Pages of a WARC file as if they had just been fetched."""
-    for raw in iter_warc(path):
-        yield _page_from_raw(raw)
-
-
-def _page_from_raw(raw: RawPage) -> Page:
-    fetched = raw.fetched_at or datetime.now(UTC)
-    headers = {"content-type": raw.content_type} if raw.content_type else {}
-    error = None if raw.status in (None, 200) else f"HTTP {raw.status} in archive"
-    return Page(url=raw.url, final_url=raw.url, status=raw.status or 200, fetched_at=fetched,
-                content_type=raw.content_type, headers=headers, body=raw.body, error=error)
+def raw_pages(path: Path) -> Replay:
+    """Pages of a WARC file as if they had just been fetched, with their kept listing dates."""
+    return Replay(iter_warc(path))
 
 
 def harvest(source: Source, links: list[Link], fetcher: Fetcher, pool: Executor, stager: Stager,
@@ -263,7 +260,8 @@ def harvest(source: Source, links: list[Link], fetcher: Fetcher, pool: Executor,
         pages = fetcher.fetch_many([link.url for link in links], expect="html")
         dates = {link.url: link.published_at for link in links
                  if link.published_at is not None and plausible_publish_time(link.published_at)}
-        process_all(pages, pool, PageSink(source.id, stager, ctx, report, dates), source.language, on_page=sink.write)
+        process_all(pages, pool, PageSink(source.id, stager, ctx, report, dates), source.language,
+                    on_page=lambda page: sink.write(page, listing_meta(source.id, page, dates.get(page.url))))
     except BaseException:
         sink.discard()
         raise

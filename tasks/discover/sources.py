@@ -13,7 +13,8 @@ import pycountry
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 LIST_FIELDS = ("feeds", "sitemaps", "urls")
-KNOWN_KEYS = {"id", "name", "country", "language", "schedule", *LIST_FIELDS}
+KNOWN_KEYS = {"id", "name", "country", "language", "schedule", "hosts", *LIST_FIELDS}
+HOST_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 class SourcesError(ValueError):
@@ -32,6 +33,7 @@ class Source:
     sitemaps: tuple[str, ...] = ()
     urls: tuple[str, ...] = ()
     schedule: str | None = None
+    hosts: tuple[str, ...] = ()  # archive hosts; empty = the hosts of feeds, sitemaps and urls
 
 
 def load_sources(path: Path) -> list[Source]:
@@ -77,15 +79,41 @@ def _parse_source(path: Path, index: int, entry: Any) -> Source:
     if len(language) != 2 or pycountry.languages.get(alpha_2=language) is None:
         raise SourcesError(f"{where}: field 'language' = '{entry['language']}' is not an ISO 639-1 code")
     lists = {key: _url_list(where, key, entry.get(key, [])) for key in LIST_FIELDS}
-    if not any(lists.values()):
-        raise SourcesError(f"{where}: needs at least one of feeds, sitemaps or urls")
+    hosts = _host_list(where, entry.get("hosts", []))
+    if not any(lists.values()) and not hosts:
+        raise SourcesError(f"{where}: needs at least one of feeds, sitemaps, urls or hosts")
     schedule = entry.get("schedule")
     if schedule is not None and not isinstance(schedule, str | int):
         raise SourcesError(f"{where}: field 'schedule' must be a cron string or seconds")
     return Source(
         id=entry["id"], name=entry["name"].strip(), country=country, language=language,
-        schedule=None if schedule is None else str(schedule), **lists,
+        schedule=None if schedule is None else str(schedule), hosts=hosts, **lists,
     )
+
+
+def _host_list(where: str, value: Any) -> tuple[str, ...]:
+    """A list of bare host names (no scheme, port or path), lowercased, without a leading 'www.'."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SourcesError(f"{where}: field 'hosts' must be a list of host names")
+    hosts = []
+    for raw in value:
+        host = raw.strip().lower().rstrip(".")
+        if not HOST_PATTERN.match(host):
+            raise SourcesError(f"{where}: field 'hosts' has {raw!r}, not a host name like 'dw.com'")
+        hosts.append(host)
+    return tuple(hosts)
+
+
+def source_hosts(source: Source) -> tuple[str, ...]:
+    """The hosts whose pages belong to a source: its `hosts`, else those of its feeds, sitemaps and urls."""
+    if source.hosts:
+        return source.hosts
+    found = []
+    for url in (*source.feeds, *source.sitemaps, *source.urls):
+        host = (urlsplit(url).hostname or "").rstrip(".")
+        if host and host not in found:
+            found.append(host)
+    return tuple(found)
 
 
 def _url_list(where: str, key: str, value: Any) -> tuple[str, ...]:

@@ -6,8 +6,8 @@ import io
 import logging
 import os
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +39,9 @@ class RawPage:
     content_type: str | None
     status: int | None
     fetched_at: datetime | None
+    # What the archive keeps beside the response (a metadata record): source-id, listed-url, listed-date
+    meta: dict[str, str] = field(default_factory=dict)
+    record_id: str | None = None
 
 
 class WarcSink:
@@ -55,8 +58,12 @@ class WarcSink:
         self._write_member(info)
         self.records = 0
 
-    def write(self, page: Page) -> None:
-        """Archive one successful response with its HTTP headers."""
+    def write(self, page: Page, meta: dict[str, str] | None = None) -> None:
+        """Archive one successful response with its HTTP headers, and what a rebuild needs beside it.
+
+        `meta` (e.g. the source id and the listing's URL and date, which the page itself may not
+        state) goes into a metadata record linked to the response by WARC-Concurrent-To.
+        """
         headers = [(k, v) for k, v in page.headers.items() if k.lower() not in _DROP_HEADERS]
         headers.append(("Content-Length", str(len(page.body))))
         status = page.status or 200
@@ -66,7 +73,21 @@ class WarcSink:
             warc_headers_dict={"WARC-Date": page.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")},
         )
         self._write_member(record)
+        if meta:
+            self._write_meta(record, meta)
         self.records += 1
+
+    def _write_meta(self, response: object, meta: dict[str, str]) -> None:
+        """A metadata record (application/warc-fields) concurrent to the response."""
+        head = response.rec_headers  # type: ignore[attr-defined]
+        fields = "".join(f"{k}: {_one_line(v)}\r\n" for k, v in meta.items() if v)
+        record = self._writer.create_warc_record(
+            head.get_header("WARC-Target-URI"), "metadata", payload=io.BytesIO(fields.encode()),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Date": head.get_header("WARC-Date"),
+                               "WARC-Concurrent-To": head.get_header("WARC-Record-ID")},
+        )
+        self._write_member(record)
 
     def _write_member(self, record: object) -> None:
         """Serialise one record and append it to the file as one gzip member."""
@@ -91,11 +112,49 @@ class WarcSink:
         self._tmp.unlink(missing_ok=True)
 
 
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+def parse_fields(data: bytes) -> dict[str, str]:
+    """application/warc-fields ("name: value" lines) as a dict."""
+    out = {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            out[name.strip().lower()] = value.strip()
+    return out
+
+
+def with_metadata(records: Iterable[RawPage | tuple[str, dict[str, str]]]) -> Iterator[RawPage]:
+    """Pages with the fields of the metadata records concurrent to them (which follow the response)."""
+    pending: RawPage | None = None
+    for item in records:
+        if isinstance(item, tuple):
+            concurrent_to, fields = item
+            if pending is not None and pending.record_id == concurrent_to:
+                pending.meta.update(fields)
+            continue
+        if pending is not None:
+            yield pending
+        pending = item
+    if pending is not None:
+        yield pending
+
+
 def iter_warc(path: Path) -> Iterator[RawPage]:
     """Response and resource records of a WARC file; a damaged tail is reported and skipped."""
+    yield from with_metadata(_records(path))
+
+
+def _records(path: Path) -> Iterator[RawPage | tuple[str, dict[str, str]]]:
     with open(path, "rb") as fh:
         try:
             for record in ArchiveIterator(fh, arc2warc=True):
+                if record.rec_type == "metadata":
+                    target = record.rec_headers.get_header("WARC-Concurrent-To") or ""
+                    yield target, parse_fields(record.content_stream().read())
+                    continue
                 page = _raw_page(record)
                 if page is not None:
                     yield page
@@ -114,10 +173,11 @@ def _raw_page(record) -> RawPage | None:  # type: ignore[no-untyped-def]
         status = int(code) if code and code.isdigit() else None
         content_type = record.http_headers.get_header("Content-Type")
     body = record.content_stream().read()
-    return RawPage(url, body, content_type, status, _warc_date(record.rec_headers.get_header("WARC-Date")))
+    return RawPage(url, body, content_type, status, warc_date(record.rec_headers.get_header("WARC-Date")),
+                   record_id=record.rec_headers.get_header("WARC-Record-ID"))
 
 
-def _warc_date(value: str | None) -> datetime | None:
+def warc_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:

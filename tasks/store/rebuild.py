@@ -56,7 +56,8 @@ def reextract(data_dir: Path, *, workers: int = 0, progress: Callable[[str], Non
         ctx = RunContext(run_id, day, data_dir, datetime.now(UTC))
         report = SourceReport(source_id)
         stager = Stager(staging / day / run_id, source_id, tables=FROM_RAW)
-        process_all(raw_pages(warc), shared_pool(workers), PageSink(source_id, stager, ctx, report), None)
+        pages = raw_pages(warc)  # the listing dates its metadata records kept fill in as pages are read
+        process_all(pages, shared_pool(workers), PageSink(source_id, stager, ctx, report, pages.listed_dates), None)
         stager.close()
         runs[(day, run_id)] = staging / day / run_id
         total += report.new
