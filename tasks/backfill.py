@@ -29,6 +29,7 @@ from tasks.store.archive import with_metadata
 from tasks.store.lake import Stager, publish
 from tasks.store.replay import Replay
 from tasks.store.warcscan import ScanStats, host_of, scan_warc
+from tasks.stories.stage import commit_sketches, group_staged, grouping_turn
 from warehouse.db import WarehouseLocked, connect, known_keys, sql
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,11 @@ def backfill_file(location: str, index: int, config: BackfillConfig, ctx: RunCon
     report.seconds = time.monotonic() - started
     stager.add("fetches", _archive_row(ctx, report))
     stager.close()
-    publish(folder, config.data_dir, ctx.day, f"{ctx.run_id}-{index:05d}")
+    name = f"{ctx.run_id}-{index:05d}"
+    with grouping_turn(config.data_dir):  # the file's articles join stories, as a run's do
+        group_staged(folder, config.data_dir)
+        commit_sketches(folder, config.data_dir, name)
+        publish(folder, config.data_dir, ctx.day, name)
     log.info("%s: %s, %d records, %d kept, %d new", location, report.status, report.scan.records,
              report.scan.kept, report.new)
     return report

@@ -50,6 +50,8 @@ def test_cc_news_tree_loads_kept_hosts_once_then_nothing(tree, pages, monkeypatc
     assert articles[0] == articles[1] == summary.total("new") >= 0.8 * len(pages)
     assert articles[0] == outcomes.get("article", 0)
     assert query(tmp, "select count(*) from articles where url like '%example.net%'") == [(0,)]
+    # every backfilled article is in a story, as an ingested one is
+    assert query(tmp, "select count(*) from articles anti join article_stories using (article_id)") == [(0,)]
     # WARC-Date is the fetch time, never the publication date
     fetched = query(tmp, "select distinct cast(fetched_at as date) from articles")
     assert fetched == [(FETCHED.date(),)]

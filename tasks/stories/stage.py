@@ -8,8 +8,10 @@ every story id.
 
 from __future__ import annotations
 
+import fcntl
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,20 @@ class Window:
 # A run's window spans its articles' publish days +- 8: an archive backfill covering months holds
 # those months' sketches while it runs.
 _WINDOWS: dict[Path, Window] = {}
+
+
+@contextmanager
+def grouping_turn(data_dir: Path) -> Iterator[None]:
+    """Held from grouping a set of staged articles until their lake files are published.
+
+    A backfill reads WARC files in parallel; each file's articles must see the sketches of the files
+    grouped before it, so files take turns. An flock, so Dask workers in other processes wait too.
+    """
+    path = side_dir(data_dir).parent / ".grouping.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
 
 
 def group_staged(staging_dir: Path, data_dir: Path) -> int:
