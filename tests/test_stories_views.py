@@ -41,7 +41,8 @@ def build(path: Path) -> Path:
                 [article_id, source, f"https://{source}.test/{article_id}", f"https://{source}.test/{article_id}",
                  f"Title {article_id}", agencies, language, stamp(when), stamp((3, 20))])
             for n, code in enumerate(countries):
-                con.execute("insert into article_countries (article_id, country_code, mentions, is_focus) values (?, ?, 1, ?)", [article_id, code, n == 0])
+                con.execute("insert into article_countries (article_id, country_code, mentions, is_focus) "
+                            "values (?, ?, 1, ?)", [article_id, code, n == 0])
             if story:
                 con.execute("insert into article_stories values (?, ?, ?, ?)",
                             [article_id, story, None if story == article_id else story, None])
