@@ -9,7 +9,8 @@ from warehouse.report import Report, languages_by_outlet
 from warehouse.report_text import language_mix, named, percent, scope_line, sparkline
 
 OUTLET_ROWS = 12
-TEXT_COLUMNS = {"country", "topic", "outlet", "day", "trend", "top countries", "languages"}
+TOP_SUBTOPICS = 8
+TEXT_COLUMNS = {"country", "topic", "within", "outlet", "day", "trend", "top countries", "languages"}
 SPIKE_RULE = ">= 3x the median of the 28 days before, >= 5 articles"
 
 
@@ -42,9 +43,14 @@ def _countries(report: Report) -> Table:
 
 def _topics(report: Report) -> Table:
     title = f"Topics of articles mentioning {report.country}" if report.country else "Top topics"
-    table = _table(title, "topic", "articles", "stories", "share")
+    table = _table(title, "topic", "within", "articles", "stories", "share")
     for t in report.topics:
-        table.add_row(t.name, f"{t.articles:,}", f"{t.stories:,}", percent(t.share))
+        table.add_row(t.name, "", f"{t.articles:,}", f"{t.stories:,}", percent(t.share))
+    if report.subtopics:
+        table.add_section()  # second-level topics apart, each naming its top-level topic
+    for t in report.subtopics[:TOP_SUBTOPICS]:
+        table.add_row(t.name, t.parent or t.parent_code or "?", f"{t.articles:,}", f"{t.stories:,}",
+                      percent(t.share))
     return table
 
 
