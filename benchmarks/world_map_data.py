@@ -113,7 +113,7 @@ def to_path(rings: list[Ring], scale: float, x0: float, y0: float) -> str:
     """SVG path data with relative integer moves in 1/SCALE pixel units."""
     parts, last = [], (0, 0)
     for ring in rings:
-        pts = []
+        pts: list[tuple[int, int]] = []
         for lon, lat in ring:
             x, y = equal_earth(lon, lat)
             p = (round((x - x0) * scale * SCALE), round((y - y0) * scale * SCALE))
@@ -161,8 +161,8 @@ def build(package: Path) -> dict:
     x_max = equal_earth(180, 0)[0]
     top, bottom = equal_earth(0, 90)[1], equal_earth(0, south)[1]
     scale = WIDTH / (2 * x_max)
-    outline = [(-180.0, lat) for lat in range(90, int(south) - 1, -5)]
-    outline += [(180.0, lat) for lat in range(int(south), 91, 5)]
+    outline: Ring = [(-180.0, float(lat)) for lat in range(90, int(south) - 1, -5)]
+    outline += [(180.0, float(lat)) for lat in range(int(south), 91, 5)]
     points = {}
     for code in sorted(set(small) - set(big) - LEFT_OUT):
         x, y = equal_earth(*centre(small[code]))
