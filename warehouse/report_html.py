@@ -125,7 +125,8 @@ def _lines(r: Report) -> str:
         f" {name} steps because the period is {len(r.period.days)} days long (daily up to 92 days, "
         "weekly up to 731);" + how + "; the first and last steps may be partial."
     )
-    what = f"{name} share of articles mentioning each of the top countries.{why}"
+    whose = f"the articles mentioning {r.country}" if r.country else "articles"
+    what = f"{name} share of {whose} that mention each of the top countries.{why}"
     return _section(f"Coverage over time ({name.lower()})", what, chart)
 
 
