@@ -18,7 +18,8 @@ def print_report(report: Report, console: Console) -> None:
     """The report as rich tables."""
     console.print(f"[bold]newsflow coverage[/] {scope_line(report)}", highlight=False)
     if report.country:
-        console.print(f"daily share mentioning {report.country}: {sparkline(report.focus_trend)}")
+        step = {"day": "daily", "week": "weekly", "month": "monthly"}[report.period.bucket]
+        console.print(f"{step} share mentioning {report.country}: {sparkline(report.focus_trend)}")
     for table in (_countries(report), _topics(report), _outlets(report), _languages(report), _spikes(report)):
         console.print(table)
 
