@@ -9,7 +9,8 @@ from warehouse.report import Report, languages_by_outlet
 from warehouse.report_text import language_mix, named, percent, scope_line, sparkline
 
 OUTLET_ROWS = 12
-TEXT_COLUMNS = {"country", "topic", "outlet", "day", "trend", "top countries", "languages"}
+TOP_SUBTOPICS = 8
+TEXT_COLUMNS = {"country", "topic", "within", "outlet", "day", "trend", "top countries", "languages"}
 SPIKE_RULE = ">= 3x the median of the 28 days before, >= 5 articles"
 
 
@@ -17,7 +18,8 @@ def print_report(report: Report, console: Console) -> None:
     """The report as rich tables."""
     console.print(f"[bold]newsflow coverage[/] {scope_line(report)}", highlight=False)
     if report.country:
-        console.print(f"daily share mentioning {report.country}: {sparkline(report.focus_trend)}")
+        step = {"day": "daily", "week": "weekly", "month": "monthly"}[report.period.bucket]
+        console.print(f"{step} share mentioning {report.country}: {sparkline(report.focus_trend)}")
     for table in (_countries(report), _topics(report), _outlets(report), _languages(report), _spikes(report)):
         console.print(table)
 
@@ -42,9 +44,14 @@ def _countries(report: Report) -> Table:
 
 def _topics(report: Report) -> Table:
     title = f"Topics of articles mentioning {report.country}" if report.country else "Top topics"
-    table = _table(title, "topic", "articles", "stories", "share")
+    table = _table(title, "topic", "within", "articles", "stories", "share")
     for t in report.topics:
-        table.add_row(t.name, f"{t.articles:,}", f"{t.stories:,}", percent(t.share))
+        table.add_row(t.name, "", f"{t.articles:,}", f"{t.stories:,}", percent(t.share))
+    if report.subtopics:
+        table.add_section()  # second-level topics apart, each naming its top-level topic
+    for t in report.subtopics[:TOP_SUBTOPICS]:
+        table.add_row(t.name, t.parent or t.parent_code or "?", f"{t.articles:,}", f"{t.stories:,}",
+                      percent(t.share))
     return table
 
 

@@ -15,7 +15,7 @@ from tests.coverage_warehouse import build
 from warehouse.db import connect, create_views, migrate
 from warehouse.report_text import headline_markdown, sparkline
 
-CHARTS = ("countries", "daily", "heatmap", "topics", "outlets")
+CHARTS = ("map", "countries", "daily", "heatmap", "topics", "outlets")
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +193,10 @@ def test_html_report_renders_in_chromium(html_file: Path, tmp_path: Path) -> Non
     for chart in CHARTS:
         assert f'data-chart="{chart}"' in dom, chart
     assert dom.count('class="cell"') >= 6  # heatmap cells: countries x topics
+    # the map: every country of the 45 days shaded, with its share in its tooltip
+    covered = re.findall(r'class="country covered"[^>]*data-code="(\w\w)"><title>[^<]* (\d+\.\d) %', dom)
+    assert {code for code, _ in covered} == {"US", "MX", "CN", "FR", "DE", "JP"}
+    assert dom.count('class="country"') > 150  # the uncovered ones, greyed
 
 
 def test_terminal_report_counts_stories_beside_articles(data_dir: Path, capsys) -> None:

@@ -31,6 +31,28 @@ class Period:
     def days(self) -> list[date]:
         return [self.first + timedelta(n) for n in range((self.last - self.first).days + 1)]
 
+    @property
+    def bucket(self) -> str:
+        """The time series' step: a day up to ~3 months, a week up to 2 years, then a month."""
+        length = (self.last - self.first).days + 1
+        return "day" if length <= DAILY_MAX else "week" if length <= WEEKLY_MAX else "month"
+
+    @property
+    def buckets(self) -> list[date]:
+        """The first day of each step (weeks start on Monday), the first one cut to the period."""
+        starts = sorted({_bucket_start(d, self.bucket) for d in self.days})
+        return [max(self.first, s) for s in starts]
+
+
+DAILY_MAX, WEEKLY_MAX = 92, 731  # period lengths (days) up to which the series is daily, weekly
+
+
+def _bucket_start(day: date, bucket: str) -> date:
+    """The first day of the day's week (Monday) or month."""
+    if bucket == "week":
+        return day - timedelta(day.weekday())
+    return day.replace(day=1) if bucket == "month" else day
+
 
 @dataclass
 class CountryRow:
@@ -46,13 +68,15 @@ class CountryRow:
 
 @dataclass
 class TopicRow:
-    """A topic's coverage among the focus articles."""
+    """A topic's coverage among the focus articles; parent is None for a top-level topic."""
 
     code: str
     name: str
     articles: int
     share: float
     stories: int = 0
+    parent_code: str | None = None
+    parent: str | None = None
 
 
 @dataclass
@@ -124,6 +148,8 @@ class Report:
     heatmap: list[HeatCell]
     languages: list[LanguageRow] = field(default_factory=list)
     stories: int = 0  # distinct stories among the period's articles
+    subtopics: list[TopicRow] = field(default_factory=list)  # second-level topics
+    all_countries: list[CountryRow] = field(default_factory=list)  # every country mentioned (map)
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, Any]) -> list[tuple]:
@@ -169,11 +195,13 @@ def build_report(
         "source": source,
         "country": country,
         "top": top,
+        "bucket": period.bucket,
     }
     for table in ("report_articles", "report_mentions", "report_topic_mentions"):
         _query(con, table, values)
     articles, focus_articles, outlets, stories = _query(con, "report_totals", values)[0]
-    countries = _country_rows(con, values)
+    all_countries = _country_rows(con, values, top)
+    topics = [TopicRow(*row) for row in _query(con, "report_top_topics", values)]
     return Report(
         period=period,
         source=source,
@@ -182,13 +210,15 @@ def build_report(
         focus_articles=focus_articles,
         outlets=outlets,
         focus_trend=[r[1] for r in _query(con, "report_focus_trend", values)],
-        countries=countries,
-        topics=[TopicRow(*row) for row in _query(con, "report_top_topics", values)],
+        countries=all_countries[:top],
+        topics=[t for t in topics if t.parent_code is None],
         outlet_rows=[OutletRow(*row) for row in _query(con, "report_outlets", values)],
         spikes=[SpikeRow(*row) for row in _query(con, "report_spikes", values)],
         heatmap=[HeatCell(*row) for row in _query(con, "report_heatmap", values)],
         languages=[LanguageRow(*row) for row in _query(con, "report_languages", values)],
         stories=stories,
+        subtopics=[t for t in topics if t.parent_code is not None],
+        all_countries=all_countries,
     )
 
 
@@ -200,13 +230,18 @@ def languages_by_outlet(report: Report) -> list[tuple[str, int, list[LanguageRow
     return [(rows[0].name, sum(r.articles for r in rows), rows) for rows in grouped.values()]
 
 
-def _country_rows(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> list[CountryRow]:
-    """The top countries with their daily trend; leaves their codes in values["codes"]."""
-    countries = [CountryRow(*row) for row in _query(con, "report_top_countries", values)]
-    values["codes"] = [c.code for c in countries]
+def _country_rows(
+    con: duckdb.DuckDBPyConnection, values: dict[str, Any], top: int
+) -> list[CountryRow]:
+    """Every country mentioned, the top ones with their trend (one share per period bucket);
+    leaves the top codes in values["codes"]."""
+    countries = [
+        CountryRow(*row) for row in _query(con, "report_top_countries", {**values, "top": None})
+    ]
+    values["codes"] = [c.code for c in countries[:top]]
     trends: dict[str, list[float]] = {}
     for code, _day, _articles, share in _query(con, "report_country_trend", values):
         trends.setdefault(code, []).append(share)
-    for c in countries:
+    for c in countries[:top]:
         c.trend = trends.get(c.code, [])
     return countries

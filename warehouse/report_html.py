@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from html import escape
 
-from warehouse.report import OutletRow, Report, languages_by_outlet
+from warehouse.report import OutletRow, Report, TopicRow, languages_by_outlet
+from warehouse.report_map import off_map_note, world_map
 from warehouse.report_svg import bar_chart, heatmap, line_chart, paired_bars
 from warehouse.report_text import language_mix, named, percent, scope_line
 
-LINES = 5  # countries drawn in the daily-coverage chart
+LINES = 5  # countries drawn in the coverage-over-time chart
 OUTLETS = 30  # outlets drawn in the profile chart
 
 CSS = """
@@ -32,6 +33,12 @@ th,td{padding:3px 10px;border-bottom:1px solid #e2e8f0;text-align:left}
 .n{text-align:right;font-variant-numeric:tabular-nums}
 p.empty{color:#64748b;font-style:italic}
 footer{margin-top:18px;color:#64748b;font-size:12px}
+.tiles{display:flex;flex-wrap:wrap;gap:12px;margin:0 0 18px}
+.tile{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:8px 16px;min-width:120px}
+.tile b{display:block;font-size:22px;font-variant-numeric:tabular-nums}
+.tile span{color:#64748b;font-size:12px}
+svg.map{margin:auto}
+svg.map path.country.covered:hover,svg.map circle:hover{stroke:#0f172a;stroke-width:2}
 """
 
 
@@ -46,7 +53,7 @@ def _empty(text: str = "No data in this period.") -> str:
     return f'<p class="empty">{escape(text)}</p>'
 
 
-def _table(head: list[str], rows: list[list[str]], numeric: set[int]) -> str:
+def _table(head: list[str], rows: list[list[str]], numeric: set[int], kind: str = "") -> str:
     """An HTML table of already formatted values; columns in `numeric` are right-aligned."""
 
     def cells(tag: str, values: list[str]) -> str:
@@ -56,7 +63,7 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int]) -> str:
         )
 
     return (
-        "<table>"
+        (f'<table data-table="{kind}">' if kind else "<table>")
         + f"<tr>{cells('th', head)}</tr>"
         + "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
         + "</table>"
@@ -73,20 +80,80 @@ def _countries(r: Report) -> str:
     return _section("Country coverage", f"Share {whose} that mention each country.", chart)
 
 
+def _topic_note(t: TopicRow) -> str:
+    return f"{percent(t.share)} · {t.articles:,} ({t.stories:,} stories)"
+
+
 def _topics(r: Report) -> str:
-    rows = [(t.name, t.share, f"{percent(t.share)} · {t.articles:,} ({t.stories:,} stories)") for t in r.topics]
-    chart = bar_chart("topics", rows, "Topic coverage") if rows else _empty()
-    return _section(
-        "Topics", "Share of articles listing each topic (an article can list several).", chart
+    rows = [(t.name, t.share, _topic_note(t)) for t in r.topics]
+    chart = bar_chart("topics", rows, "Top-level topics") if rows else _empty()
+    what = ("Share of articles listing each of the 17 top-level IPTC Media Topics (an article can "
+            "list several); stories count copies of one story once.")
+    return _section("Top-level topics", what, chart)
+
+
+def _subtopics(r: Report) -> str:
+    rows = [
+        [t.name, t.parent or t.parent_code or "?", percent(t.share), f"{t.articles:,}", f"{t.stories:,}"]
+        for t in r.subtopics
+    ]
+    head = ["topic", "within", "share", "articles", "stories"]
+    table = _table(head, rows, {2, 3, 4}, "subtopics") if rows else _empty(
+        "No second-level topics in this period."
     )
+    what = ("The most listed second-level IPTC topics, each within its top-level topic; share of "
+            "all articles.")
+    return _section("Second-level topics", what, table)
+
+
+STEPS = {
+    "day": ("Daily", "%m-%d", ""),
+    "week": ("Weekly", "%Y-%m-%d", " weeks start on Monday and are labelled by that day"),
+    "month": ("Monthly", "%Y-%m", " months are labelled year-month"),
+}
 
 
 def _lines(r: Report) -> str:
     series = [(c.name, c.trend) for c in r.countries[:LINES]]
-    chart = line_chart("daily", series, r.period.days, "Daily coverage") if series else _empty()
-    return _section(
-        "Coverage over time", "Daily share of articles mentioning each of the top countries.", chart
+    name, fmt, how = STEPS[r.period.bucket]
+    chart = (
+        line_chart("daily", series, r.period.buckets, f"{name} coverage", tick_format=fmt)
+        if series
+        else _empty()
     )
+    why = "" if r.period.bucket == "day" else (
+        f" {name} steps because the period is {len(r.period.days)} days long (daily up to 92 days, "
+        "weekly up to 731);" + how + "; the first and last steps may be partial."
+    )
+    whose = f"the articles mentioning {r.country}" if r.country else "articles"
+    what = f"{name} share of {whose} that mention each of the top countries.{why}"
+    return _section(f"Coverage over time ({name.lower()})", what, chart)
+
+
+def _map(r: Report) -> str:
+    whose = f"of the articles mentioning {r.country}" if r.country else "of articles"
+    svg, off_map = world_map(r.all_countries, whose, r.country)
+    what = (f"Share {whose} that mention each country ({len(r.all_countries)} countries "
+            "mentioned); hover a country for its articles and stories. Natural Earth 1:110m "
+            "shapes; small states are dots.")
+    return _section("Where the news is", what, svg + off_map_note(off_map), wide=True)
+
+
+def _tiles(r: Report) -> str:
+    """The headline figures in boxes."""
+    p = r.period
+    figures = [
+        (f"{r.articles:,}", "articles"),
+        (f"{r.stories:,}", "stories (copies counted once)"),
+        (f"{r.outlets:,}", "outlets"),
+        (f"{len(r.all_countries):,}", "countries mentioned"),
+        (f"{len(p.days):,}", f"days, {p.first} to {p.last}"),
+    ]
+    if r.country:
+        figures.insert(1, (f"{r.focus_articles:,}", f"mention {r.country}"))
+    return '<div class="tiles">' + "".join(
+        f'<div class="tile"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in figures
+    ) + "</div>"
 
 
 def _heatmap(r: Report) -> str:
@@ -115,7 +182,7 @@ def _heatmap(r: Report) -> str:
     )
     return _section(
         "What countries are covered for",
-        "Percent of each country's articles that list the topic (row by row).",
+        "Percent of each country's articles that list each top-level topic (row by row).",
         chart,
         wide=True,
     )
@@ -183,10 +250,12 @@ def render_html(report: Report) -> str:
     """The whole report page."""
     title = "newsflow coverage report"
     sections = [
+        _map(report),
         _countries(report),
         _lines(report),
-        _heatmap(report),
         _topics(report),
+        _subtopics(report),
+        _heatmap(report),
         _spikes(report),
         _outlets(report),
         _languages(report),
@@ -196,6 +265,7 @@ def render_html(report: Report) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<link rel="icon" href="data:,"><title>{title}</title><style>{CSS}</style></head>'
         f'<body><main><h1>{title}</h1><p class="scope">{escape(scope_line(report))}</p>'
+        f"{_tiles(report)}"
         f'<div class="grid">{"".join(sections)}</div>'
         "<footer>Days are UTC publish dates (fetch date when unknown). Generated by newsflow from "
         "its DuckDB warehouse; this file needs no network.</footer></main></body></html>\n"

@@ -9,6 +9,7 @@ from html import escape
 
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f7f7f")
 CHAR_PX = 7.2  # a generous width of one 12 px character (DejaVu Sans is wide), for label layout
+NOTE_PX = 6.4  # the same for the 11 px notes beside bars
 
 
 def el(tag: str, text: str | None = None, *children: str, **attrs: object) -> str:
@@ -62,8 +63,10 @@ def bar_chart(
     kind: str, rows: Sequence[tuple[str, float, str]], label: str, width: int = 620
 ) -> str:
     """Ranked horizontal bars: (label, share, annotation) per row, longest bar = largest share."""
-    label_w = min(200, 12 + CHAR_PX * max((len(r[0]) for r in rows), default=4))
-    row_h, span = 24, width - label_w - 120
+    label_w = min(230, 12 + CHAR_PX * max((len(r[0]) for r in rows), default=4))
+    chars = int((label_w - 12) / CHAR_PX)  # labels longer than the column are cut with an ellipsis
+    note_w = 12 + NOTE_PX * max((len(r[2]) for r in rows), default=10)  # notes are never cut
+    row_h, span = 24, max(120.0, width - label_w - note_w)
     top = max((r[1] for r in rows), default=0.0) or 1.0
     body = []
     for i, (name, share, note) in enumerate(rows):
@@ -73,7 +76,7 @@ def bar_chart(
                 "g",
                 None,
                 el("title", f"{name}: {note}"),
-                _label(label_w - 8, y + 16, name, 30),
+                _label(label_w - 8, y + 16, name, chars),
                 el(
                     "rect",
                     class_="bar",
@@ -146,9 +149,12 @@ def line_chart(
     width: int = 620,
     height: int = 260,
     percent: bool = True,
+    tick_format: str = "%m-%d",
 ) -> str:
-    """Daily shares (or counts: percent=False) as one line per series, with a legend above the plot."""
-    left, plot_w = 52.0, width - 70.0
+    """Shares per step (or counts: percent=False) as one line per series, with a legend above the
+    plot; days holds each step's first day."""
+    tick_w = 6.6 * len(date(2000, 12, 28).strftime(tick_format))  # an 11 px date label's width
+    left, plot_w = 52.0, width - 52.0 - max(18.0, tick_w / 2 + 4)  # the last label fits
     legend, top = _legend([name for name, _ in series], left, plot_w)
     top += 10
     plot_h = height - top - 30
@@ -159,9 +165,10 @@ def line_chart(
         return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
 
     body = legend + _y_axis(left, plot_w, top, plot_h, ymax, percent)
-    step = max(1, -(-n // 8))  # about eight date labels at most, counted back from the last day
+    most = max(2, min(8, int(plot_w // (tick_w + 16))))  # date labels that fit side by side
+    step = max(1, -(-n // most))  # counted back from the last step
     for i in range(n - 1, -1, -step):
-        tick = f"{days[i]:%m-%d}"
+        tick = days[i].strftime(tick_format)
         body.append(
             el("text", tick, class_="tick", x=x(i), y=top + plot_h + 18, text_anchor="middle")
         )

@@ -1,20 +1,21 @@
--- Daily share of the report's articles that are in focus (mention the filter country), zero-filled.
-with days as (
-    select cast(range as date) as day
+-- Share of the report's articles that are in focus (mention the filter country) per step of the
+-- period ($bucket: day, week or month), zero-filled.
+with buckets as (
+    select distinct cast(date_trunc($bucket, cast(range as date)) as date) as bucket
     from range($first_day, $last_day + interval 1 day, interval 1 day)
 ),
 
-day_counts as (
+bucket_counts as (
     select
-        day,
+        cast(date_trunc($bucket, day) as date) as bucket,
         count(*) filter (where focus) / count(*) as share
     from report_articles
-    group by day
+    group by all
 )
 
 select
-    d.day,
+    b.bucket,
     coalesce(c.share, 0) as share
-from days as d
-left join day_counts as c on c.day = d.day
-order by d.day;
+from buckets as b
+left join bucket_counts as c on c.bucket = b.bucket
+order by b.bucket;

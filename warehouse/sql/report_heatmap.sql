@@ -1,5 +1,5 @@
--- Country x topic: focus articles mentioning the country and listing the topic, for the given
--- countries; country_articles (the country's focus articles) lets callers turn counts into shares.
+-- Country x top-level topic: focus articles mentioning the country and listing the topic, for the
+-- given countries (second-level topics left out: they would repeat their parents); country_articles (the country's focus articles) lets callers turn counts into shares.
 with country_totals as (
     select
         country_code,
@@ -19,6 +19,6 @@ from report_mentions as m
 inner join report_topic_mentions as tp on tp.article_id = m.article_id
 inner join country_totals as ct on ct.country_code = m.country_code
 left join topics as t on t.code = tp.topic_code
-where m.focus
+where m.focus and t.parent is null
 group by m.country_code, tp.topic_code
 order by m.country_code, tp.topic_code;
