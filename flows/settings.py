@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     lock_wait: float = Field(60.0, ge=0)  # seconds a load waits for a DuckDB lock held elsewhere
     backoff: bool = True  # try sources that keep failing less often (tasks/health.py)
     ccnews_base: str = "https://data.commoncrawl.org/"  # CC-NEWS tree (or a mirror) for `backfill --cc-news`
+    progress_interval: float = Field(12.0, ge=0)  # seconds between progress lines when not on a terminal
     task_runner: str = "threads"  # threads | dask (read at import by flows.runners)
     dask_address: str = ""  # tcp://host:8786 of an existing Dask scheduler; empty = a local cluster
 
