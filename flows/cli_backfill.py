@@ -8,8 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flows.cli import (EXIT_ERROR, EXIT_NOTHING, EXIT_OK, UserError, add_verbose, check_data_dir, prefect_env,
-                       settings_from)
+from flows.cli import (
+    EXIT_ERROR,
+    EXIT_NOTHING,
+    EXIT_OK,
+    UserError,
+    add_verbose,
+    check_data_dir,
+    prefect_env,
+    settings_from,
+)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:

@@ -1,20 +1,26 @@
 """What a run shows on the terminal while it works: one live progress line, or a plain line every few seconds.
 
-Shared by `newsflow ingest` and `newsflow backfill`; the counts come from tasks/progress.py.
+Shared by `newsflow ingest` and `newsflow backfill` (the counts come from tasks/progress.py), and by
+`newsflow rebuild`, whose steps report themselves as "[n/N] ..." messages.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from flows.logfile import RunLog
 from tasks.progress import Snapshot, begin, current
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 STAGES = {"starting": "starting", "discovering": "discovering", "fetching": "fetching",
           "reading": "reading archives", "loading": "loading the warehouse", "done": "done"}
@@ -72,7 +78,7 @@ class LiveProgress:
         self.live = self.out.isatty() if live is None else live
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._rich = None
+        self._rich: Live | None = None
 
     def __enter__(self) -> LiveProgress:
         if self.live:
@@ -116,3 +122,34 @@ def terminal(data_dir: Path, command: str, verbose: bool = False, interval: floa
             yield log
     finally:
         log.finish()
+
+
+class StepLines:
+    """Messages of a job done in steps ("[3/40] ..."): one line redrawn with an ETA on a terminal, else a line each."""
+
+    STEP = re.compile(r"\[(\d+)/(\d+)\]")
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stderr
+        self.tty = self.out.isatty()
+        self.started = time.monotonic()
+        self._open = False  # a redrawn line is on the screen
+
+    def __call__(self, message: str) -> None:
+        step = self.STEP.match(message)
+        if step and 0 < int(step[1]) < int(step[2]):
+            done, total = int(step[1]), int(step[2])
+            message += f" · ETA {clock((time.monotonic() - self.started) / done * (total - done))}"
+        if step and self.tty:
+            self.out.write(f"\r\x1b[2Knewsflow: {message}")
+            self._open = True
+        else:
+            self.close()
+            self.out.write(f"newsflow: {message}\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        """End a redrawn line, so what follows starts on a line of its own."""
+        if self._open:
+            self.out.write("\n")
+            self._open = False
