@@ -34,14 +34,15 @@ def clock(seconds: float) -> str:
 
 def rate_and_eta(snap: Snapshot) -> tuple[float, float | None]:
     """Pages (or records) per second so far, and the seconds left at that pace (None: not known yet)."""
+    finished = snap.stage in ("starting", "loading", "done")
     if snap.unit == "files":
         rate = snap.records / snap.elapsed if snap.elapsed > 0 else 0.0
-        if not snap.parts_done:
+        if not snap.parts_done or finished:
             return rate, None
         return rate, snap.elapsed / snap.parts_done * (snap.parts_total - snap.parts_done)
     done = snap.extracted + snap.failed
     rate = done / snap.pages_elapsed if snap.pages_elapsed > 0 else 0.0
-    if not done or snap.stage in ("starting", "loading", "done"):
+    if not done or finished:
         return rate, None
     return rate, max(snap.pages_total - done, 0) / rate if rate > 0 else None
 
