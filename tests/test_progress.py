@@ -126,3 +126,15 @@ def test_verbose_ingest_shows_prefect_log_lines(tmp_path: Path) -> None:
     assert proc.returncode == 3, proc.stderr
     assert "Task run 'discover-outlet-0'" in proc.stderr
     assert "NoneType" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [("NEWSFLOW_TASK_RUNNER", "fibers"),
+                                             ("NEWSFLOW_ALLOWED_NETWORKS", "127.0.0.1/32,localnet")])
+def test_bad_setting_is_one_line(tmp_path: Path, name: str, value: str) -> None:
+    # both used to get past the checks: one raised a traceback, the other crashed every source's task
+    env = {**cli_env(PYTHONPATH=str(ROOT)), name: value}
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", "--data-dir", str(tmp_path / "d")],
+                          cwd=tmp_path, env=env, text=True, capture_output=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == [proc.stderr.splitlines()[0]]
+    assert proc.stderr.startswith(f"newsflow: error: bad setting {name}:")
