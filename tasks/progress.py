@@ -9,12 +9,36 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from tasks.backfill import FileReport
-    from tasks.harvest import SourceReport
+
+class SourceReport(Protocol):
+    """What is read of tasks.harvest.SourceReport (not imported: tasks.backfill imports this module)."""
+
+    source_id: str
+    fetched: int
+    failed: int
+    new: int
+    skipped: int
+
+
+class _Scan(Protocol):
+    records: int
+
+
+class FileReport(Protocol):
+    """What is read of tasks.backfill.FileReport."""
+
+    @property
+    def scan(self) -> _Scan: ...
+
+    @property
+    def sources(self) -> Mapping[str, SourceReport]: ...
+
+
+F = TypeVar("F", bound=FileReport)
 
 
 @dataclass(frozen=True)
@@ -48,6 +72,7 @@ class RunProgress:
         self._lock = threading.Lock()
         self._sources: dict[str, SourceReport] = {}
         self._files: list[FileReport] = []
+        self._reading: list[FileReport] = []
 
     def discovered(self, report: SourceReport, to_fetch: int) -> None:
         """A source's listings are read: `to_fetch` of its links are new."""
@@ -65,10 +90,16 @@ class RunProgress:
         with self._lock:
             self._sources[report.source_id] = report
 
-    def file_done(self, report: FileReport) -> FileReport:
+    def file_started(self, report: FileReport) -> None:
+        """Follow an archive file's report while it is being read (in this process)."""
+        with self._lock:
+            self._reading.append(report)
+
+    def file_done(self, report: F) -> F:
         """An archive file is read to its end (or given up)."""
         with self._lock:
             self.parts_done += 1
+            self._reading = [r for r in self._reading if r is not report]
             self._files.append(report)
         return report
 
@@ -80,9 +111,9 @@ class RunProgress:
         now = time.monotonic()
         with self._lock:
             sources = list(self._sources.values())
-            files = list(self._files)
-        # A file's reports count its sources; summing both would count its pages twice.
-        reports = sources + [r for f in files for r in f.sources.values()]
+            files = self._files + self._reading
+        # A file being read gains sources as it goes: copy its dict (one step under the GIL) first.
+        reports = sources + [r for f in files for r in dict(f.sources).values()]
         return Snapshot(
             stage=self.stage, unit=self.unit, parts_done=self.parts_done, parts_total=self.parts_total,
             parts_skipped=self.parts_skipped, pages_total=self.pages_total,

@@ -138,3 +138,18 @@ def test_bad_setting_is_one_line(tmp_path: Path, name: str, value: str) -> None:
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.splitlines() == [proc.stderr.splitlines()[0]]
     assert proc.stderr.startswith(f"newsflow: error: bad setting {name}:")
+
+
+def test_archive_files_count_while_they_are_read() -> None:
+    from tasks.backfill import FileReport
+
+    meter = RunProgress("files", parts=2)
+    reading = FileReport("a.warc.gz")
+    meter.file_started(reading)
+    reading.scan.records = 40
+    reading.sources["x"] = SourceReport("x", new=5, fetched=6, skipped=1)
+    snap = meter.snapshot()
+    assert (snap.parts_done, snap.records, snap.new, snap.extracted) == (0, 40, 5, 6)
+    meter.file_done(reading)  # the same report, now finished: counted once
+    snap = meter.snapshot()
+    assert (snap.parts_done, snap.records, snap.new) == (1, 40, 5)
