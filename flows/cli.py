@@ -120,10 +120,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         finally:
             shutdown_pools()  # the run stops them; this is for a run that failed before it could
     print_summary(summary, run_log.path)
+    _fail_if_nothing_fetched(summary)
+    return EXIT_OK
+
+
+def _fail_if_nothing_fetched(summary) -> None:  # type: ignore[no-untyped-def]
+    """Exit 3 with the first reason when no request of the run got an answer (no network?)."""
     if summary.nothing_fetched:
         first = next((e for r in summary.sources for e in r.errors), "no answer from any source")
         raise UserError(f"nothing could be fetched (no network?): {first}", EXIT_NOTHING)
-    return EXIT_OK
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
