@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+KEEP_DAYS = 30  # older run logs are removed when a run starts: an hourly schedule writes 720 a month
 
 # Prefect's loggers of flow and task runs; the stages' own loggers (tasks, warehouse) propagate to the root.
 RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
@@ -17,6 +21,9 @@ class NoEmptyTraceback(logging.Filter):
         if record.exc_info and record.exc_info[0] is None:
             record.exc_info = None
         return True
+
+
+NO_EMPTY_TRACEBACK = NoEmptyTraceback()  # one instance: adding it again is a no-op
 
 
 class RunLog:
@@ -36,6 +43,7 @@ class RunLog:
         from prefect.logging.handlers import PrefectConsoleHandler
 
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._prune()
         root = logging.getLogger()
         consoles = [h for h in root.handlers if isinstance(h, PrefectConsoleHandler)]
         self.handler = logging.FileHandler(self.path, encoding="utf-8", delay=True)
@@ -44,12 +52,20 @@ class RunLog:
             self.handler.setFormatter(consoles[0].formatter)
         root.addHandler(self.handler)
         for name in RUN_LOGGERS:
-            logging.getLogger(name).addFilter(NoEmptyTraceback())
+            logging.getLogger(name).addFilter(NO_EMPTY_TRACEBACK)
         if not self.verbose:
             for handler in consoles:
                 root.removeHandler(handler)
                 self.console.append((root, handler))
         return self
+
+    def _prune(self) -> None:
+        """Remove run logs older than KEEP_DAYS."""
+        cutoff = time.time() - KEEP_DAYS * 86400
+        for old in self.folder.glob("*.log"):
+            with contextlib.suppress(OSError):  # another run's, removed or in use meanwhile
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
 
     def finish(self) -> Path:
         """Close the file (and give it the run's name); put the console handler back."""

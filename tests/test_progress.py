@@ -153,3 +153,24 @@ def test_archive_files_count_while_they_are_read() -> None:
     meter.file_done(reading)  # the same report, now finished: counted once
     snap = meter.snapshot()
     assert (snap.parts_done, snap.records, snap.new) == (1, 40, 5)
+
+
+def test_run_log_is_named_by_the_run_and_old_logs_go(tmp_path: Path) -> None:
+    import logging
+    import os
+
+    from flows.logfile import KEEP_DAYS, RunLog
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    old, recent = folder / "old-run.log", folder / "recent-run.log"
+    for path, age_days in ((old, KEEP_DAYS + 1), (recent, 1)):
+        path.write_text("x\n")
+        stamp = time.time() - age_days * 86400
+        os.utime(path, (stamp, stamp))
+    log = RunLog(tmp_path, "ingest").start()
+    logging.getLogger("newsflow-test").warning("a warning of the run")
+    log.run_id = "20260101T000000Z-abcdef"
+    path = log.finish()
+    assert path == folder / "20260101T000000Z-abcdef.log" and "a warning of the run" in path.read_text()
+    assert not old.exists() and recent.exists()
