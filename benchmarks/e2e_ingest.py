@@ -129,8 +129,12 @@ def role(proc: psutil.Process, root: int) -> str:
     return "other"
 
 
-def run_tree(label: str, argv: list[str], env: dict[str, str], log: Path) -> TreeRun:
-    """Run argv to completion, sampling its process tree; the output goes to log."""
+def run_tree(label: str, argv: list[str], env: dict[str, str], log: Path, run_logs: Path | None = None) -> TreeRun:
+    """Run argv to completion, sampling its process tree; the output goes to log.
+
+    `newsflow ingest` writes Prefect's lines (the flow's start and end among them) to its own log
+    files under `run_logs`, not the terminal: those written by this run are read too.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = time.process_time()
     began_epoch, began = time.time(), time.monotonic()
@@ -144,6 +148,9 @@ def run_tree(label: str, argv: list[str], env: dict[str, str], log: Path) -> Tre
     own = time.process_time() - own
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     text = log.read_text(errors="replace")
+    if run_logs is not None and run_logs.is_dir():
+        text += "".join(p.read_text(errors="replace") for p in sorted(run_logs.glob("*.log"))
+                        if p.stat().st_mtime >= began_epoch)
     start, end = flow_times(text, began_epoch)
     return TreeRun(
         label, wall, sum(sampler.cpu.values()),
@@ -184,7 +191,7 @@ def base_env(data: Path, fetch: dict[str, str]) -> dict[str, str]:
 def ingest(label: str, sources: Path, data: Path, env: dict[str, str], logs: Path) -> TreeRun:
     """One `newsflow ingest` process, measured."""
     argv = [NEWSFLOW, "ingest", "--sources", str(sources), "--data-dir", str(data)]
-    run = run_tree(label, argv, env, logs / f"{label}.log")
+    run = run_tree(label, argv, env, logs / f"{label}.log", run_logs=data / "logs")
     if run.returncode != 0:
         raise SystemExit(f"{label}: newsflow ingest exited {run.returncode}:\n{run.log[-3000:]}")
     return run

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 import trafilatura  # noqa: E402
 
 from benchmarks.common import corpus_path, read_jsonl  # noqa: E402
+from tasks.extract import article as article_module  # noqa: E402
 from tasks.extract.article import extract_article  # noqa: E402
 from tasks.models import Article, NotAnArticle  # noqa: E402
 
@@ -80,8 +81,34 @@ class Outcome:
     reasons: dict[str, str] = field(default_factory=dict)
 
 
+class WordsDate:
+    """What the date read from a page's title, byline and lead adds (it runs only when markup and URL gave none)."""
+
+    def __init__(self) -> None:
+        self.calls, self.cpu, self.page_id = 0, 0.0, ""
+        self.found: dict[str, date] = {}
+        self.ran: set[str] = set()
+        original = article_module._day_in_words
+
+        def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+            start = time.process_time()
+            result = original(*args, **kwargs)
+            self.cpu += time.process_time() - start
+            self.calls += 1
+            self.ran.add(self.page_id)
+            if result is not None:
+                self.found[self.page_id] = result.date()
+            return result
+
+        article_module._day_in_words = counted
+
+
+WORDS_DATE = WordsDate()
+
+
 def run_newsflow(page: dict, out: Outcome) -> None:
     """extract_article on one page; NotAnArticle counts as an empty body."""
+    WORDS_DATE.page_id = page["id"]
     start = time.process_time()
     try:
         art: Article | None = extract_article(page["html"], page["url"])
@@ -221,6 +248,7 @@ def main() -> int:
         if row := language_row(name, pages, outs["newsflow"]):
             print(row)
     print_rejections(results)
+    print_words_date(results)
     print_cpu(results)
     return 0 if all(verdicts) else 1
 
@@ -239,6 +267,23 @@ def print_rejections(results: dict[str, tuple[list[dict], dict[str, Outcome]]]) 
         for page, art in zip(pages, outs["newsflow"].articles, strict=True):
             if art is None:
                 print(f"    {outs['newsflow'].reasons[page['id']][:60]:<62}{page['url'][:70]}")
+
+
+def print_words_date(results: dict[str, tuple[list[dict], dict[str, Outcome]]]) -> None:
+    """Pages that gained a day from their title, byline or lead, right or wrong, and the CPU it cost."""
+    print("\ndate read from the title, byline and lead (run only on pages whose markup and URL gave no day)")
+    print(f"  {'set':<18}{'ran on':>8}{'gained a day':>14}{'right':>7}{'wrong':>7}{'no truth':>10}")
+    for name, (pages, _) in results.items():
+        gained = [pg for pg in pages if pg["id"] in WORDS_DATE.found]
+        truth = [(WORDS_DATE.found[pg["id"]], _parse_date(pg.get("published"))) for pg in gained]
+        right = sum(ours == known for ours, known in truth if known)
+        wrong = sum(ours != known for ours, known in truth if known)
+        ran = sum(pg["id"] in WORDS_DATE.ran for pg in pages)
+        print(f"  {name:<18}{ran:>8}{len(gained):>14}{right:>7}{wrong:>7}{len(gained) - right - wrong:>10}")
+    n = sum(len(pages) for pages, _ in results.values())
+    per_call = WORDS_DATE.cpu / WORDS_DATE.calls * 1000 if WORDS_DATE.calls else 0.0
+    print(f"  ran on {WORDS_DATE.calls} of {n} pages: {WORDS_DATE.cpu * 1000:.0f} ms CPU in all, "
+          f"{per_call:.2f} ms where it ran, {WORDS_DATE.cpu / n * 1000:.3f} ms per page overall")
 
 
 def print_cpu(results: dict[str, tuple[list[dict], dict[str, Outcome]]]) -> None:

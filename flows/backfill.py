@@ -13,7 +13,6 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import stages
-from flows.backfill_progress import Progress
 from flows.ingest import run_config
 from flows.runners import make_task_runner, task_runner_kind
 from flows.settings import Settings
@@ -23,6 +22,7 @@ from tasks.discover.archives import cc_news_files, local_files
 from tasks.discover.sources import load_sources
 from tasks.harvest import RunContext
 from tasks.process import shutdown_pools
+from tasks.progress import begin as follow_run
 from tasks.run import RunSummary, new_run
 
 for _name in ("tasks", "warehouse"):
@@ -59,8 +59,8 @@ def _files_table(files: list[FileReport]) -> list[dict[str, Any]]:
 
 @flow(name="backfill", task_runner=_runner(), log_prints=True)
 def backfill(cc_news: str | None = None, paths: list[str] | None = None, sources_file: str | None = None,
-             data_dir: str | None = None, all_hosts: bool = False, limit_files: int | None = None,
-             progress: bool = False) -> tuple[RunSummary, list[FileReport]]:
+             data_dir: str | None = None, all_hosts: bool = False,
+             limit_files: int | None = None) -> tuple[RunSummary, list[FileReport]]:
     """Archive pages into the same lake and warehouse as ingestion, one task per WARC file."""
     overrides: dict[str, Any] = {"sources": sources_file, "data_dir": data_dir}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -73,10 +73,9 @@ def backfill(cc_news: str | None = None, paths: list[str] | None = None, sources
         stages.catch_up(rconfig)
         todo, asked = plan(cc_news, list(paths or []), settings.ccnews_base, data)
         todo = todo[:limit_files] if limit_files else todo
-        meter = Progress(len(todo), asked - len(todo), enabled=progress)
+        meter = follow_run(len(todo), "files", skipped=asked - len(todo))
         futures = [warc_file.submit(loc, n, config, ctx) for n, loc in enumerate(todo)]
-        files = [meter.done(f.result()) for f in as_completed(futures)]
-        meter.close()
+        files = [meter.file_done(f.result()) for f in as_completed(futures)]
         shutdown_pools()
         reports = merge_reports(files)
         summary = stages.finish(run_sources(config, reports), reports, rconfig, ctx)

@@ -93,16 +93,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     prefect_env(settings.data_dir)
     from flows.prefect_server import ServerError
+    from flows.progress import terminal
     from flows.run_api import run_api
 
-    with run_api() as api_ready:
+    print(f"newsflow: ingesting {len(sources)} sources into {settings.data_dir}/", file=sys.stderr)
+    with run_api() as api_ready, terminal(settings.data_dir, "ingest", args.verbose,
+                                          settings.progress_interval) as run_log:
         from flows.ingest import ingest
         from flows.output import print_summary
         from flows.runners import task_runner_kind
         from tasks.process import prestart, shutdown_pools
         from tasks.runlock import RunLocked
 
-        print(f"newsflow: ingesting {len(sources)} sources into {settings.data_dir}/", file=sys.stderr)
         try:
             if task_runner_kind() == "threads":  # (Dask workers extract in processes of their own)
                 # The extraction workers import and warm up (~2 s of CPU) while the API starts.
@@ -110,17 +112,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             api_ready()
             summary = ingest(sources_file=str(settings.sources), data_dir=str(settings.data_dir),
                              max_per_source=settings.max_per_source)
+            run_log.run_id = summary.run_id
         except RunLocked as exc:
             raise UserError(str(exc), EXIT_ERROR) from exc
         except ServerError as exc:
             raise UserError(f"could not start a Prefect API for this run: {exc}", EXIT_ERROR) from exc
         finally:
             shutdown_pools()  # the run stops them; this is for a run that failed before it could
-    print_summary(summary)
+    print_summary(summary, run_log.path)
+    _fail_if_nothing_fetched(summary)
+    return EXIT_OK
+
+
+def _fail_if_nothing_fetched(summary) -> None:  # type: ignore[no-untyped-def]
+    """Exit 3 with the first reason when no request of the run got an answer (no network?)."""
     if summary.nothing_fetched:
         first = next((e for r in summary.sources for e in r.errors), "no answer from any source")
         raise UserError(f"nothing could be fetched (no network?): {first}", EXIT_NOTHING)
-    return EXIT_OK
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -143,6 +151,12 @@ def cmd_tag(args: argparse.Namespace) -> int:
         raise UserError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
 
 
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    """The -v option of commands that run flows."""
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show Prefect's log lines on the terminal too (they always go to data/logs/)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="newsflow", description="News coverage pipeline.")
@@ -157,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "run one ingestion now")
     p.add_argument("--sources", type=Path, help="outlets TOML file (default: the bundled list)")
     p.add_argument("--max-per-source", type=int, help="new pages fetched per source and run")
+    add_verbose(p)
     p = add("extract", cmd_extract, "extract articles from HTML (optionally .gz) or WARC files")
     p.add_argument("files", nargs="+", help="HTML, HTML.gz, WARC or WARC.gz files")
     p.add_argument("--url", help="the page URL, for HTML files")

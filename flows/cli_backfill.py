@@ -8,7 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flows.cli import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, UserError, check_data_dir, prefect_env, settings_from
+from flows.cli import (
+    EXIT_ERROR,
+    EXIT_NOTHING,
+    EXIT_OK,
+    UserError,
+    add_verbose,
+    check_data_dir,
+    prefect_env,
+    settings_from,
+)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -28,23 +37,27 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     prefect_env(settings.data_dir)
     from flows.prefect_server import ServerError
+    from flows.progress import terminal
     from flows.run_api import run_api
     from tasks.runlock import RunLocked
 
-    with run_api() as api_ready:
+    with run_api() as api_ready, terminal(settings.data_dir, "backfill", args.verbose,
+                                          settings.progress_interval) as run_log:
         from flows.backfill import backfill
 
         api_ready()
         try:
             summary, files = backfill(cc_news=args.cc_news, paths=args.archives, sources_file=str(settings.sources),
                                       data_dir=str(settings.data_dir), all_hosts=args.all_hosts,
-                                      limit_files=args.limit_files, progress=True)
+                                      limit_files=args.limit_files)
+            run_log.run_id = summary.run_id
         except ArchiveSpecError as exc:
             raise UserError(str(exc)) from exc
         except RunLocked as exc:
             raise UserError(str(exc), EXIT_ERROR) from exc
         except ServerError as exc:
             raise UserError(f"could not start a Prefect API for this run: {exc}", EXIT_ERROR) from exc
+    sys.stderr.write(f"newsflow: log of the run: {run_log.path}\n")
     return _print(summary, files)
 
 
@@ -75,3 +88,4 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--sources", type=Path, help="outlets TOML file: pages of their hosts are kept")
     p.add_argument("--all-hosts", action="store_true", help="keep pages of every host (source = registered domain)")
     p.add_argument("--limit-files", type=int, help="read at most N archive files this run")
+    add_verbose(p)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flows.cli import UserError, check_data_dir, settings_from
+from flows.progress import StepLines
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
@@ -23,7 +23,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     data_dir = check_data_dir(settings.data_dir)
     if not (data_dir / "lake").is_dir():
         raise UserError(f"no lake under {data_dir}: nothing to rebuild from")
-    say = lambda msg: print(f"newsflow: {msg}", file=sys.stderr)  # noqa: E731
+    say = StepLines()
     try:
         with hold(data_dir, purpose="rebuild", wait=settings.lock_wait):
             # A retag that died after committing a day has moved some of its tag files: finish it
@@ -38,6 +38,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     except (RunLocked, WarehouseLocked) as exc:
         raise UserError(str(exc), 1) from exc
     finally:
+        say.close()
         shutdown_pools()  # the extraction and tagging workers of --from-raw and --retag
     say(f"warehouse rebuilt from {report.files} lake files: {report.rows}")
     for path in report.quarantined:

@@ -12,7 +12,7 @@ from prefect.futures import PrefectFuture, as_completed
 from flows import events, stages
 from flows.runners import make_task_runner
 from flows.settings import Settings
-from tasks import health, runlock
+from tasks import health, progress, runlock
 from tasks.discover.sources import Source, load_sources
 from tasks.fetch.client import FetchConfig
 from tasks.harvest import RunContext, SourceReport
@@ -56,11 +56,13 @@ def _found(future: PrefectFuture, source: Source) -> tuple:
 
 def _harvest_all(sources: list[Source], config: RunConfig, ctx: RunContext) -> list[SourceReport]:
     """Discover and harvest every source concurrently; every source's report, crashed or not."""
+    meter = progress.begin(len(sources))
     try:
         discovering = {stages.discover.submit(s, config, ctx): s for s in sources}
         harvesting: list[tuple[PrefectFuture | SourceReport, Source]] = []
         for f in as_completed(list(discovering)):
             source, found = discovering[f], _found(f, discovering[f])
+            meter.discovered(found[1], len(found[0]))
             # Nothing new, no harvest task: each task run costs Prefect tens of milliseconds.
             job = stages.harvest.submit(source, found, config, ctx) if found[0] else found[1]
             harvesting.append((job, source))

@@ -16,29 +16,55 @@ from tasks.run import RunSummary
 from tasks.summary import COLUMNS, summary_rows
 
 
-def print_summary(summary: RunSummary) -> None:
-    """A one-screen summary of a run on standard error (stdout stays clean for pipes)."""
-    console = Console(stderr=True)
-    table = Table(title=f"newsflow run {summary.run_id}", title_justify="left")
-    for col in COLUMNS[:-2]:
-        table.add_column(col, justify="left" if col == "source" else "right")
-    for report, row in zip(summary.sources, summary_rows(summary), strict=True):
-        style = "red" if report.failed or report.feeds_failed else None
-        table.add_row(*(str(row[c]) for c in COLUMNS[:-2]), style=style)
-    console.print(table)
+def print_summary(summary: RunSummary, log_path: Path | None = None) -> None:
+    """A one-screen summary of a run on standard error (stdout stays clean for pipes).
+
+    Sources with nothing to show are named on one line rather than given a row of zeros each,
+    so a run with no network fits on a screen.
+    """
+    console = Console(stderr=True, soft_wrap=True, highlight=False)
+    busy = [(r, row) for r, row in zip(summary.sources, summary_rows(summary), strict=True)
+            if any(row[c] for c in COLUMNS[1:-2])]
+    if busy:
+        table = Table(title=f"newsflow run {summary.run_id}", title_justify="left")
+        for col in COLUMNS[:-2]:
+            table.add_column(col, justify="left" if col == "source" else "right")
+        for report, row in busy:
+            style = "red" if report.failed or report.feeds_failed else None
+            table.add_row(*(str(row[c]) for c in COLUMNS[:-2]), style=style)
+        console.print(table)
+    _idle_sources(console, summary, {r.source_id for r, _ in busy})
     seconds = (summary.finished_at - summary.started_at).total_seconds()
     console.print(f"{summary.total('new')} new articles from {len(summary.sources)} sources in {seconds:.0f} s; "
                   f"lake rows: {summary.lake_rows or 'none'}")
     errors = [(r.source_id, err) for r in summary.sources for err in r.errors[:1]]
     for source_id, err in errors[:8]:
-        console.print(f"  [yellow]{source_id}[/]: {err}", highlight=False)
+        console.print(f"  [yellow]{source_id}[/]: {err}")
     if len(errors) > 8:
         console.print(f"  … and {len(errors) - 8} more sources with errors (see the fetches table)")
+    _notes(console, summary)
+    if log_path is not None:
+        console.print(f"[dim]log of the run: {log_path}[/]")
+
+
+def _idle_sources(console: Console, summary: RunSummary, busy: set[str]) -> None:
+    """One line each for the sources whose listings failed and those with nothing new."""
+    idle = [r for r in summary.sources if r.source_id not in busy]
+    unread = [r.source_id for r in idle if r.feeds_failed]
+    quiet = [r.source_id for r in idle if not r.feeds_failed]
+    if unread:
+        console.print(f"[red]no listing could be read[/] for {len(unread)} sources: {', '.join(unread)}")
+    if quiet:
+        console.print(f"nothing new from {len(quiet)} sources: {', '.join(quiet)}")
+
+
+def _notes(console: Console, summary: RunSummary) -> None:
+    """Status changes, back-offs and the warehouse load's problems."""
     for change in summary.health_changes:
-        console.print(f"  [bold]status[/] {change.describe()}", highlight=False)
+        console.print(f"  [bold]status[/] {change.describe()}")
     for d in summary.backed_off:
         console.print(f"  [dim]{d.source_id}: skipped for back-off ({d.failures} failed runs in a row); "
-                      f"next due {d.next_due:%Y-%m-%d %H:%M} UTC[/]", highlight=False)
+                      f"next due {d.next_due:%Y-%m-%d %H:%M} UTC[/]")
     if summary.load_error:
         console.print(f"[yellow]warehouse not updated:[/] {summary.load_error}")
     elif summary.loaded and summary.loaded.quarantined:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from importlib import metadata
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_URL = "https://github.com/newsflow/newsflow"
@@ -41,8 +42,29 @@ class Settings(BaseSettings):
     lock_wait: float = Field(60.0, ge=0)  # seconds a load waits for a DuckDB lock held elsewhere
     backoff: bool = True  # try sources that keep failing less often (tasks/health.py)
     ccnews_base: str = "https://data.commoncrawl.org/"  # CC-NEWS tree (or a mirror) for `backfill --cc-news`
+    progress_interval: float = Field(12.0, ge=0)  # seconds between progress lines when not on a terminal
     task_runner: str = "threads"  # threads | dask (read at import by flows.runners)
     dask_address: str = ""  # tcp://host:8786 of an existing Dask scheduler; empty = a local cluster
+
+    @field_validator("task_runner")
+    @classmethod
+    def _runner(cls, value: str) -> str:
+        """The check flows.runners makes at import, made here so a typo is a one-line error."""
+        kind = value.strip().lower() or "threads"
+        if kind not in ("threads", "dask"):
+            raise ValueError(f"{value!r}: expected threads or dask")
+        return kind
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        """Refuse a CIDR that is not one here, rather than crash every source's task later."""
+        for item in filter(None, (v.strip() for v in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an IP network (e.g. 127.0.0.1/32)") from exc
+        return value
 
     @property
     def user_agent(self) -> str:

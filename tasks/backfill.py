@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from tasks import progress
 from tasks.discover.hosts import HostMatcher, bare_host, registered_domain
 from tasks.discover.sources import Source
 from tasks.discover.urls import url_key
@@ -158,6 +159,7 @@ class Router:
 def backfill_file(location: str, index: int, config: BackfillConfig, ctx: RunContext) -> FileReport:
     """Read one WARC file into the lake (published on its own, with its `archive` fetches row)."""
     report = FileReport(location)
+    progress.current().file_started(report)
     folder = ctx.staging_dir / f"file-{index:05d}"
     stager = Stager(folder, "pages")
     started = time.monotonic()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tasks import progress
 from tasks.discover.sources import Source
 from tasks.discover.urls import url_key
 from tasks.fetch.client import FetchConfig, Fetcher
@@ -133,6 +134,7 @@ def discover_source(source: Source, config: RunConfig, ctx: RunContext) -> tuple
 def harvest_source(source: Source, links: list[Link], report: SourceReport, config: RunConfig,
                    ctx: RunContext) -> SourceReport:
     """Fetch, archive, extract and tag a source's new pages into staged lake rows."""
+    progress.current().watch(report)
     stager = Stager(ctx.staging_dir, f"{source.id}-pages")
     try:
         harvest(source, links, shared_fetcher(config.fetch), shared_pool(config.extract_workers),
@@ -147,6 +149,7 @@ def harvest_source(source: Source, links: list[Link], report: SourceReport, conf
 def finish_run(sources: list[Source], reports: list[SourceReport], config: RunConfig,
                ctx: RunContext) -> RunSummary:
     """Publish the run's lake files, then load them; a failed load is caught up next run."""
+    progress.current().set_stage("loading")
     summary = RunSummary(ctx.run_id, ctx.started_at, datetime.now(UTC), reports)
     stager = Stager(ctx.staging_dir, "run")
     for source in sources:

@@ -19,6 +19,7 @@ from trafilatura.utils import load_html
 from tasks.discover.urls import normalize_url
 from tasks.extract.agencies import find_agencies
 from tasks.extract.authors import split_authors
+from tasks.extract.dates import day_from_page
 from tasks.extract.decoding import decode_html
 from tasks.extract.language import choose_language
 from tasks.extract.pagemeta import PageMeta, read_page_meta
@@ -60,7 +61,7 @@ def extract_article(html: str, url: str | None = None, *, default_language: str 
         title=title,
         text=text,
         description=_clean_line(doc.description or "") or None,
-        published_at=_published(meta, doc.date),
+        published_at=_published(meta, doc.date) or _day_in_words(tree, meta, doc, text),
         authors=authors,
         agencies=agencies,
         language=choose_language(text, meta.lang, default_language),
@@ -205,6 +206,14 @@ def _published(meta: PageMeta, found: str | None) -> datetime | None:
     # from its answer is usually a template's "now" or an update time.
     if stamp is not None and (day is None or abs(stamp.date() - day) <= timedelta(days=1)):
         return stamp
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def _day_in_words(tree: HtmlElement, meta: PageMeta, doc: Document, text: str) -> datetime | None:
+    """Only for a page whose markup and URL gave no day: the day written in its title, byline or lead."""
+    head = tree.find(".//title")
+    titles = [t for t in (head.text_content() if head is not None else None, meta.title, doc.title) if t]
+    day = day_from_page(tree, titles, text)
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 
