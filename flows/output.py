@@ -113,7 +113,7 @@ def tag_stream(lines: IO[str], out: IO[str]) -> int:
             continue
         title, text = str(item.get("title") or ""), str(item.get("text") or "")
         item["countries"] = tag_countries(title, text)
-        item["topics"] = tag_topics(title, text)
+        item["topics"] = tag_topics(title, text, str(item.get("language") or "") or None)
         out.write(json.dumps(item, ensure_ascii=False) + "\n")
     out.flush()
     return 1 if bad else 0

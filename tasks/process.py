@@ -46,7 +46,7 @@ def process_page(body: bytes, content_type: str | None, url: str, language: str 
     result = Processed(article=article.to_json())
     try:
         result.countries = tag_countries(article.title, article.text)
-        result.topics = tag_topics(article.title, article.text)
+        result.topics = tag_topics(article.title, article.text, article.language)
     except Exception as exc:  # keep the article; missing tags can be added by a rebuild
         log.warning("tagging failed for %s: %r", url, exc)
     return result

@@ -1,0 +1,91 @@
+"""Multilingual topic figures: balanced accuracy, coverage, SIB-200 agreement, speed and memory.
+
+Called by benchmarks/topics.py. Balanced accuracy: mean over a set's gold labels of the share of
+its items whose top-1 topic is one of the label's accepted codes (an item with no topic counts as
+wrong). Coverage: share of texts with any topic. SIB-200 agreement: share of Flores sentences
+whose translation gets the same top-1 topic as the English sentence (no topic on both counts).
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections import defaultdict
+
+from benchmarks import topics_multi as multi
+from tasks.tag.countries import tag_countries
+from tasks.tag.topics import tag_topics
+
+SIB_LANGS = ("de", "fr", "es", "pt", "it", "nl", "pl", "tr", "ru")
+SPEED_WORDS = 600
+
+
+def top1(doc: multi.Doc) -> str | None:
+    """The top-level topic the tagger puts first for a text, None for no topic."""
+    topics = tag_topics(doc.title, doc.text, doc.lang)
+    return topics[0]["code"] if topics else None
+
+
+def report_sets(part: str) -> None:
+    """Per set and language: balanced accuracy, coverage and per-label accuracy."""
+    for name in multi.SETS:
+        by_lang: dict[str, list[tuple[multi.Doc, str | None]]] = defaultdict(list)
+        for doc in multi.docs(name, part):
+            if name != "sib200" or doc.lang in ("en", *SIB_LANGS):
+                by_lang[doc.lang].append((doc, top1(doc)))
+        for lang, pairs in sorted(by_lang.items()):
+            labels: dict[str, list[bool]] = defaultdict(list)
+            for doc, code in pairs:
+                if doc.codes:
+                    labels[doc.label].append(code in doc.codes)
+            balanced = sum(sum(v) / len(v) for v in labels.values()) / len(labels)
+            coverage = sum(code is not None for _, code in pairs) / len(pairs)
+            per_label = "  ".join(f"{lab} {sum(v) / len(v):.2f}/{len(v)}" for lab, v in sorted(labels.items()))
+            print(f"{name:12} {lang}  n={len(pairs):5}  balanced accuracy {balanced:.3f}  coverage {coverage:.3f}")
+            print(f"{'':17}{per_label}")
+        if name == "sib200":
+            agreement(by_lang)
+
+
+def agreement(by_lang: dict[str, list[tuple[multi.Doc, str | None]]]) -> None:
+    """SIB-200: share of sentences whose top-1 topic equals the English sentence's."""
+    english = {doc.group: code for doc, code in by_lang["en"]}
+    shares = []
+    for lang in SIB_LANGS:
+        same = [code == english[doc.group] for doc, code in by_lang[lang] if doc.group in english]
+        shares.append(f"{lang} {sum(same) / len(same):.3f}")
+    print("sib200 top-1 agreement with English: " + "  ".join(shares))
+
+
+def speed(part: str) -> None:
+    """Articles/s on one core for 600-word articles per language: topics, and countries + topics."""
+    texts: dict[str, list[str]] = defaultdict(list)
+    for name in ("masakhanews", "gnad10k", "fakenews_es", "fakebr", "sib200"):
+        for doc in multi.docs(name, part):
+            if name != "sib200" or doc.lang == "it":
+                texts[doc.lang].append(doc.text)
+    tag_countries("Paris", "Warm-up: loads the country model outside the timed runs.")
+    for lang, parts in sorted(texts.items()):
+        words = " ".join(parts).split()
+        articles = [" ".join(words[i : i + SPEED_WORDS]) for i in range(0, len(words) - SPEED_WORDS, SPEED_WORDS)][:300]
+        started = time.perf_counter()
+        for body in articles:
+            tag_topics("", body, lang)
+        topics = time.perf_counter() - started
+        started = time.perf_counter()
+        for body in articles:
+            tag_countries("", body)
+            tag_topics("", body, lang)
+        both = time.perf_counter() - started
+        print(f"speed {lang}: topics {len(articles) / topics:,.0f} articles/s, countries + topics "
+              f"{len(articles) / both:,.0f} articles/s ({len(articles)} articles of {SPEED_WORDS} words, one core)")  # fmt: skip
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process with both models loaded: {rss:.0f} MB")
+
+
+def main(part: str) -> None:
+    """All multilingual figures for one part of the split."""
+    label = "never used to fit or tune" if part == "report" else "used to fit: optimistic"
+    print(f"\n######## multilingual sets, {part} part ({label}) ########")
+    report_sets(part)
+    speed(part)
