@@ -77,8 +77,9 @@ def speed(part: str) -> None:
             tag_countries("", body)
             tag_topics("", body, lang)
         both = time.perf_counter() - started
-        print(f"speed {lang}: topics {len(articles) / topics:,.0f} articles/s, countries + topics "
-              f"{len(articles) / both:,.0f} articles/s ({len(articles)} articles of {SPEED_WORDS} words, one core)")  # fmt: skip
+        n = len(articles)
+        print(f"speed {lang}: topics {n / topics:,.0f} articles/s, countries + topics {n / both:,.0f} "
+              f"articles/s ({n} articles of {SPEED_WORDS} words, one core)")  # fmt: skip
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process with both models loaded: {rss:.0f} MB")
 
