@@ -6,8 +6,11 @@ logits are the idf-weighted mean of its words' rows plus a bias; softmax at the 
 gives calibrated probabilities. The rows started as the projection of each word's embedding by
 Google's Universal Sentence Encoder multilingual v3 (numpy port: the `fast-universal-sentence-
 encoder` package, Apache-2.0), which places a word and its translations close together, and
-were then fitted on labelled news in en, de, fr, es, pt, it (see benchmarks/train_topics.py for
-the data and their licences). The encoder itself is needed only for training, never here.
+were then fitted on labelled text (benchmarks/train_topics.py) whose licences, as their sources
+state them, are: IPTC subject codes CC BY 4.0; SIB-200 Apache-2.0 over Flores-200 text CC BY-SA 4.0;
+FakeNewsCorpusSpanish CC BY 4.0; 10kGNAD CC BY-NC-SA 4.0 (non-commercial); MasakhaNEWS and Fake.br
+research data with no licence stated; BBC News and AG News as for the English model. The file
+holds only fitted numbers, no text but the word list. The encoder is needed only for training.
 """
 
 from __future__ import annotations
