@@ -7,6 +7,11 @@ PLACES mapped to ISO codes by labelled/reuters21578_places_iso2.json (a null map
 prediction = every country tag_countries() returns. Micro P/R/F1 pool all (story, country) pairs;
 macro F1 averages the per-country F1 over countries that occur in the truth.
 
+Parts: the tagger's rules, aliases and the passing-mention model (tasks/tag/country_keep.py) were
+tuned on Reuters FIT = lewissplit TRAIN only; REPORT = the other stories (lewissplit TEST and
+NOT-USED). Figures are printed for REPORT, TEST, NOT-USED, FIT and ALL.
+Then SIB-200 agreement per language (benchmarks/countries_sib.py) and speed per language.
+
 Stories without PLACES are not scored: in Reuters-21578 an empty PLACES field means "not indexed"
 (New York datelines, BRIEF headlines with no body), not "about no country", so counting every
 country found in them as a false positive would measure the annotation gap, not the tagger. How many
@@ -25,7 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import corpus_path, read_jsonl  # noqa: E402
-from tasks.tag.countries import tag_countries  # noqa: E402
+from benchmarks.countries_sib import report_sib, report_speed  # noqa: E402
+from tasks.tag.countries import VERSION, tag_countries  # noqa: E402
 
 RECORDS = "labelled/reuters21578.jsonl.gz"
 PLACES_MAP = "labelled/reuters21578_places_iso2.json"
@@ -125,11 +131,11 @@ def measure_speed(articles: list[tuple[str, str]], passes: int = 5) -> float:
     return len(articles) / best
 
 
-def report(result: dict, labelled: int, speed: float, n_speed: int) -> None:
+def report(result: dict, labelled: int, speed: float, n_speed: int, part: str = "ALL") -> None:
     """Print the figures."""
     every, focus = result["all"], result["focus"]
     p, r, f = every.micro()
-    print(f"Reuters-21578 shared records: {labelled} stories with PLACES scored")
+    print(f"Reuters-21578 shared records, {part}: {labelled} stories with PLACES scored")
     print(f"micro precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}")
     countries = len(+every.tp + every.fn)
     print(f"macro F1 {every.macro_f1():.3f} (over {countries} countries in the truth)")
@@ -155,14 +161,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="score only the first N records")
     parser.add_argument("--speed-articles", type=int, default=2000)
+    parser.add_argument("--no-sib", action="store_true", help="skip SIB-200 and per-language speed")
     args = parser.parse_args()
+    print(f"tagger version {VERSION}")
     mapping = json.loads(corpus_path(PLACES_MAP).read_text(encoding="utf-8"))["map"]
     records = list(read_jsonl(corpus_path(RECORDS)))
     scored = records[: args.limit] if args.limit else records
-    result = evaluate(scored, mapping)
-    labelled = len(scored) - result["unlabelled"][0]
-    articles = speed_articles(records, args.speed_articles)
-    report(result, labelled, measure_speed(articles), len(articles))
+    speed = measure_speed(speed_articles(records, args.speed_articles))
+    split = {name: [r for r in scored if r.get("lewissplit") == name] for name in ("TRAIN", "TEST")}
+    not_used = [r for r in scored if r.get("lewissplit") not in ("TRAIN", "TEST")]
+    parts = (
+        ("REPORT (lewissplit TEST + NOT-USED)", split["TEST"] + not_used),
+        ("TEST", split["TEST"]),
+        ("NOT-USED", not_used),
+        ("FIT (lewissplit TRAIN, tuned on)", split["TRAIN"]),
+        ("ALL", scored),
+    )
+    for part, chosen in parts:
+        result = evaluate(chosen, mapping)
+        report(result, len(chosen) - result["unlabelled"][0], speed, args.speed_articles, part)
+        print()
+    if not args.no_sib:
+        report_sib(tag_countries)
+        print()
+        report_speed(tag_countries, ("en", "de", "fr", "ru", "uk", "ar", "hi", "zh", "ja"))
 
 
 if __name__ == "__main__":

@@ -211,6 +211,7 @@ def _countries(world: World, rng: np.random.Generator, ids: pa.Array, src: np.nd
     return pa.table({
         "article_id": ids.take(pa.array(rows)), "country_code": pa.array(world.countries).take(pa.array(picks)),
         "mentions": pa.array(mentions, type=pa.int32()), "is_focus": pa.array(slots == 0),
+        "tagger": pa.array(["countries/1"] * len(rows)),
     })
 
 
@@ -223,6 +224,7 @@ def _topics(world: World, rng: np.random.Generator, ids: pa.Array) -> pa.Table:
     return pa.table({
         "article_id": ids.take(pa.array(rows)), "topic_code": world.topic_codes.take(pa.array(picks)),
         "score": pa.array(score, type=pa.float32()), "rank": pa.array(slots + 1, type=pa.int16()),
+        "tagger": pa.array(["topics/1"] * len(rows)),
     })
 
 

@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("extract", cmd_extract, "extract articles from HTML (optionally .gz) or WARC files")
     p.add_argument("files", nargs="+", help="HTML, HTML.gz, WARC or WARC.gz files")
     p.add_argument("--url", help="the page URL, for HTML files")
-    p = add("tag", cmd_tag, 'tag JSON lines {"id","title","text"} with countries and topics')
+    p = add("tag", cmd_tag, 'tag JSON lines {"id","title","text"[,"language"]} with countries and topics')
     p.add_argument("file", nargs="?", help="JSON lines file, or - for standard input (default)")
     for register in _extensions():
         register(sub, add)
@@ -171,7 +171,7 @@ def _extensions() -> list[Callable]:
     """Subcommands defined in other modules (sql, report, serve, ...)."""
     registered = []
     for module in ("flows.cli_sql", "flows.cli_report", "flows.cli_schedule", "flows.cli_maintenance",
-                   "flows.cli_rebuild"):
+                   "flows.cli_rebuild", "flows.cli_sources"):
         try:
             registered.append(__import__(module, fromlist=["register"]).register)
         except ModuleNotFoundError as exc:

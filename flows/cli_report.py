@@ -61,18 +61,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Print the coverage report, or write it as HTML."""
     settings = settings_from(args)
     report = load_report(settings.warehouse_path, args, settings.lock_wait)
+    from flows.cli_sources import attention_rows
+
+    attention = attention_rows(settings.warehouse_path, args.source, settings.lock_wait)
     if args.html is None:
         from rich.console import Console
 
+        from flows.cli_sources import print_attention
         from flows.report_terminal import print_report
 
         # piped output (a file, a pager, a test) gets room for the outlet table, not 80 columns
-        print_report(report, Console(width=None if sys.stdout.isatty() else 120))
+        console = Console(width=None if sys.stdout.isatty() else 120)
+        print_report(report, console)
+        print_attention(attention, console)
         return EXIT_OK
+    from warehouse.report_health import attention_html
     from warehouse.report_html import render_html
 
+    page = render_html(report).replace("</div><footer>", attention_html(attention) + "</div><footer>", 1)
     try:
-        args.html.write_text(render_html(report), encoding="utf-8")
+        args.html.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot write {args.html}: {exc.strerror or exc}") from exc
     print(f"newsflow: report written to {args.html}", file=sys.stderr)

@@ -32,6 +32,9 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
         help="when to compact the lake and checkpoint the warehouse (default '17 3 * * *' UTC)",
     )
     p.add_argument("--no-maintenance", action="store_true", help="do not serve the maintenance deployment")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address its private Prefect server listens on (default 127.0.0.1; "
+                        "any other address requires basic auth)")
     p.add_argument(
         "--grace",
         type=float,
@@ -78,8 +81,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         served = deployments.build(plans, Path(settings.sources), settings.data_dir, cron)
     except ValueError as exc:  # e.g. a cron expression Prefect rejects
         raise UserError(f"bad schedule: {exc}") from exc
+    if not serving.PREFECT_API_URL.value():  # serve starts its own server (a configured one is not ours)
+        _require_auth(args.host)
     try:
-        with serving.prefect_api(Path(os.environ["PREFECT_HOME"])) as (api_url, private):
+        with serving.prefect_api(Path(os.environ["PREFECT_HOME"]), host=args.host) as (api_url, private):
             _print_plan(served, api_url, private)
             serving.serve(served, name=f"newsflow-{socket.gethostname()}", grace=args.grace)
     except ServerError as exc:
@@ -112,7 +117,18 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from flows import dashboard
     from flows.prefect_server import ServerError
 
+    _require_auth(args.host)
     try:
         return dashboard.run(args.host, args.port, settings.data_dir)
     except ServerError as exc:
         raise UserError(str(exc), EXIT_ERROR) from exc
+
+
+def _require_auth(host: str) -> None:
+    """Off loopback the Prefect API (runs, logs, deployments it can trigger) must not be open to all."""
+    from flows import auth
+
+    if not auth.is_loopback(host):
+        creds = auth.ensure_credentials(Path(os.environ["PREFECT_HOME"]))
+        print(f"newsflow: {host} is reachable from other machines: {auth.describe(creds)}",
+              file=sys.stderr, flush=True)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow
 from prefect.futures import PrefectFuture, as_completed
 
-from flows import stages
+from flows import events, stages
 from flows.runners import make_task_runner
 from flows.settings import Settings
-from tasks import runlock
+from tasks import health, runlock
 from tasks.discover.sources import Source, load_sources
 from tasks.fetch.client import FetchConfig
 from tasks.harvest import RunContext, SourceReport
@@ -82,7 +83,13 @@ def ingest(sources_file: str | None = None, data_dir: str | None = None,
     with runlock.hold(settings.data_dir, purpose="ingest"):
         ctx = new_run(settings.data_dir)
         stages.catch_up(config)
-        reports = _harvest_all(sources, config, ctx)
+        before = health.snapshot(config.warehouse, ctx.started_at)
+        due, deferred = health.plan_backoff(sources, before, ctx.started_at) if settings.backoff else (sources, [])
+        reports = _harvest_all(due, config, ctx)
         summary = stages.finish(sources, reports, config, ctx)
+        summary.backed_off = deferred
+        after = health.snapshot(config.warehouse, datetime.now(UTC))
+        summary.health_changes = health.status_changes(before, after, [s.id for s in sources])
     stages.publish_summary(summary, config)
+    events.announce(summary.health_changes)
     return summary

@@ -34,6 +34,11 @@ def print_summary(summary: RunSummary) -> None:
         console.print(f"  [yellow]{source_id}[/]: {err}", highlight=False)
     if len(errors) > 8:
         console.print(f"  … and {len(errors) - 8} more sources with errors (see the fetches table)")
+    for change in summary.health_changes:
+        console.print(f"  [bold]status[/] {change.describe()}", highlight=False)
+    for d in summary.backed_off:
+        console.print(f"  [dim]{d.source_id}: skipped for back-off ({d.failures} failed runs in a row); "
+                      f"next due {d.next_due:%Y-%m-%d %H:%M} UTC[/]", highlight=False)
     if summary.load_error:
         console.print(f"[yellow]warehouse not updated:[/] {summary.load_error}")
     elif summary.loaded and summary.loaded.quarantined:
@@ -96,8 +101,7 @@ def extract_files(paths: list[Path], url: str | None = None) -> int:
 
 def tag_stream(lines: IO[str], out: IO[str]) -> int:
     """Tag JSON lines one at a time, in input order, without reading the whole input first."""
-    from tasks.tag.countries import tag_countries
-    from tasks.tag.topics import tag_topics
+    from tasks.process import tag_article
 
     bad = 0
     for number, line in enumerate(lines, 1):
@@ -112,8 +116,8 @@ def tag_stream(lines: IO[str], out: IO[str]) -> int:
             print(f"newsflow: line {number}: skipped, {exc}", file=sys.stderr)
             continue
         title, text = str(item.get("title") or ""), str(item.get("text") or "")
-        item["countries"] = tag_countries(title, text)
-        item["topics"] = tag_topics(title, text, str(item.get("language") or "") or None)
+        language = item.get("language")  # optional; without it the taggers judge the language themselves
+        item["countries"], item["topics"] = tag_article(title, text, str(language) if language else None)
         out.write(json.dumps(item, ensure_ascii=False) + "\n")
     out.flush()
     return 1 if bad else 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from warehouse.report import Report
-from warehouse.report_text import named, percent, scope_line, sparkline
+from warehouse.report import Report, languages_by_outlet
+from warehouse.report_text import language_mix, named, percent, scope_line, sparkline
 
 OUTLET_ROWS = 12
-TEXT_COLUMNS = {"country", "topic", "outlet", "day", "trend", "top countries"}
+TEXT_COLUMNS = {"country", "topic", "outlet", "day", "trend", "top countries", "languages"}
 SPIKE_RULE = ">= 3x the median of the 28 days before, >= 5 articles"
 
 
@@ -18,7 +18,7 @@ def print_report(report: Report, console: Console) -> None:
     console.print(f"[bold]newsflow coverage[/] {scope_line(report)}", highlight=False)
     if report.country:
         console.print(f"daily share mentioning {report.country}: {sparkline(report.focus_trend)}")
-    for table in (_countries(report), _topics(report), _outlets(report), _spikes(report)):
+    for table in (_countries(report), _topics(report), _outlets(report), _languages(report), _spikes(report)):
         console.print(table)
 
 
@@ -77,6 +77,16 @@ def _outlets(report: Report) -> Table:
         table.caption = (
             f"{len(report.outlet_rows) - OUTLET_ROWS} more outlets: see --html or --source ID"
         )
+    return table
+
+
+def _languages(report: Report) -> Table:
+    table = _table("Languages (share of each outlet's articles)", "outlet", "articles", "languages")
+    outlets = languages_by_outlet(report)
+    for name, articles, rows in outlets[: OUTLET_ROWS + 1]:  # all outlets, then the largest ones
+        table.add_row(name, f"{articles:,}", language_mix(rows))
+    if len(outlets) > OUTLET_ROWS + 1:
+        table.caption = f"{len(outlets) - OUTLET_ROWS - 1} more outlets: see --html or --source ID"
     return table
 
 

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     respect_robots: bool = True
     extract_workers: int = Field(0, ge=0)  # 0 = one per core
     lock_wait: float = Field(60.0, ge=0)  # seconds a load waits for a DuckDB lock held elsewhere
+    backoff: bool = True  # try sources that keep failing less often (tasks/health.py)
 
     @property
     def user_agent(self) -> str:

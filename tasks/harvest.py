@@ -18,7 +18,7 @@ from tasks.discover.urls import normalize_url, url_key
 from tasks.extract.article import plausible_publish_time
 from tasks.fetch.client import Fetcher
 from tasks.models import Link, Page
-from tasks.process import Processed, process_page
+from tasks.process import Processed, process_page, tag_rows
 from tasks.store.archive import RawPage, WarcSink, iter_warc
 from tasks.store.lake import Stager
 
@@ -118,6 +118,8 @@ class ListingReader:
         else:
             self.report.feeds_ok += 1
         self.rows[url] = fetch_row(self.ctx, self.source_id, kind, page, outcome)
+        if page.moved_to and outcome != "failed":  # source_health suggests the new URL from this
+            self.rows[url]["reason"] = f"moved permanently to {page.moved_to}"
         return page.body if outcome == "ok" else None
 
     def sitemap_body(self, url: str) -> bytes | None:
@@ -200,12 +202,11 @@ class PageSink:
             fetched_at=page.fetched_at,
         )
         self.stager.add("articles", article)
-        for c in result.countries:
-            self.stager.add("article_countries", {"article_id": article_id, "country_code": c["code"],
-                                                  "mentions": c["mentions"], "is_focus": c.get("focus", False)})
-        for rank, t in enumerate(result.topics, 1):
-            self.stager.add("article_topics", {"article_id": article_id, "topic_code": t["code"],
-                                               "score": t["score"], "rank": rank})
+        country_rows, topic_rows = tag_rows(article_id, result)
+        for row in country_rows:
+            self.stager.add("article_countries", row)
+        for row in topic_rows:
+            self.stager.add("article_topics", row)
         self.stager.add("fetches", fetch_row(self.ctx, self.source_id, "page", page, "article", article_id=article_id))
 
 

@@ -29,6 +29,7 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     error: str | None = None
+    moved_to: str | None = None  # the final URL when every redirect on the way was permanent (301/308)
 
     @property
     def ok(self) -> bool:

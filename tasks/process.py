@@ -7,15 +7,17 @@ import multiprocessing as mp
 import os
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
+from inspect import Parameter, signature
 from multiprocessing import forkserver
 from typing import Any
 
 from tasks.extract.article import decode_html, extract_article
 from tasks.models import NotAnArticle
-from tasks.tag.countries import tag_countries
-from tasks.tag.topics import tag_topics
+from tasks.tag import countries, topics
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,55 @@ class Processed:
     countries: list[dict[str, Any]] = field(default_factory=list)
     topics: list[dict[str, Any]] = field(default_factory=list)
     skip_reason: str | None = None
+    taggers: tuple[str, str] | None = None  # (countries, topics) tagger versions, once tagged
+
+
+def tagger_versions() -> tuple[str, str]:
+    """The versions recorded with tags now: ("countries/<VERSION>", "topics/<VERSION>")."""
+    return f"countries/{countries.VERSION}", f"topics/{topics.VERSION}"
+
+
+@cache
+def _takes_language(func: Callable[..., Any]) -> bool:
+    """Whether a tagger accepts language= (taggers gain it as they learn other languages)."""
+    params = signature(func).parameters.values()
+    return any(p.name == "language" or p.kind is Parameter.VAR_KEYWORD for p in params)
+
+
+def _tag_with(func: Callable[..., Any], title: str, text: str, language: str | None) -> list[dict[str, Any]]:
+    if language is not None and _takes_language(func):
+        return func(title, text, language=language)
+    return func(title, text)
+
+
+def tag_article(title: str, text: str, language: str | None = None) -> tuple[list[dict], list[dict]]:
+    """Countries and topics of one article; the one place the pipeline, `newsflow tag` and retag call."""
+    return (_tag_with(countries.tag_countries, title, text, language),
+            _tag_with(topics.tag_topics, title, text, language))
+
+
+def tag_rows(article_id: str, tagged: Processed) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The article_countries and article_topics lake rows of one tagged article."""
+    country_tagger, topic_tagger = tagged.taggers or (None, None)
+    country_rows = [{"article_id": article_id, "country_code": c["code"], "mentions": c["mentions"],
+                     "is_focus": c.get("focus", False), "tagger": country_tagger} for c in tagged.countries]
+    topic_rows = [{"article_id": article_id, "topic_code": t["code"], "score": t["score"], "rank": rank,
+                   "tagger": topic_tagger} for rank, t in enumerate(tagged.topics, 1)]
+    return country_rows, topic_rows
+
+
+def tag_batch(items: Sequence[tuple[str, str, str, str | None]]) -> list[tuple[str, Processed]]:
+    """Tag (article_id, title, text, language) items in a worker; an article that fails keeps no tags."""
+    out = []
+    for article_id, title, text, language in items:
+        tagged = Processed()
+        try:
+            tagged.countries, tagged.topics = tag_article(title or "", text or "", language)
+            tagged.taggers = tagger_versions()
+        except Exception as exc:  # one bad text must not stop a retag of millions
+            log.warning("tagging failed for %s: %r", article_id, exc)
+        out.append((article_id, tagged))
+    return out
 
 
 def process_page(body: bytes, content_type: str | None, url: str, language: str | None = None) -> Processed:
@@ -45,8 +96,8 @@ def process_page(body: bytes, content_type: str | None, url: str, language: str 
         return Processed(skip_reason=f"extraction error: {type(exc).__name__}: {exc}"[:300])
     result = Processed(article=article.to_json())
     try:
-        result.countries = tag_countries(article.title, article.text)
-        result.topics = tag_topics(article.title, article.text, article.language)
+        result.countries, result.topics = tag_article(article.title, article.text, article.language)
+        result.taggers = tagger_versions()
     except Exception as exc:  # keep the article; missing tags can be added by a rebuild
         log.warning("tagging failed for %s: %r", url, exc)
     return result
@@ -166,8 +217,7 @@ def warm_up() -> None:
                               "https://news.example.org/2024/05/01/ministers-meet-in-paris", None)
         if result.article is None:  # still build the taggers' models
             log.debug("warm-up page not taken as an article: %s", result.skip_reason)
-            tag_countries("Paris", WARM_UP_PAGE)
-            tag_topics("Trade", WARM_UP_PAGE)
+            tag_article("Trade in Paris", WARM_UP_PAGE)
     except Exception as exc:  # a warm-up problem must not stop the pool: workers load lazily then
         log.warning("warm-up failed: %r", exc)
 

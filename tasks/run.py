@@ -15,6 +15,7 @@ from tasks.discover.sources import Source
 from tasks.discover.urls import url_key
 from tasks.fetch.client import FetchConfig, Fetcher
 from tasks.harvest import RunContext, SourceReport, collect_links, harvest
+from tasks.health import Deferral, StatusChange
 from tasks.models import Link
 from tasks.process import prestart, shared_pool, shutdown_pools
 from tasks.store.lake import Stager, publish, remove_leftovers
@@ -51,6 +52,8 @@ class RunSummary:
     lake_rows: dict[str, int] = field(default_factory=dict)
     loaded: LoadReport | None = None
     load_error: str | None = None
+    backed_off: list[Deferral] = field(default_factory=list)  # sources not tried this run
+    health_changes: list[StatusChange] = field(default_factory=list)
 
     def total(self, name: str) -> int:
         return sum(getattr(r, name) for r in self.sources)
@@ -58,6 +61,8 @@ class RunSummary:
     @property
     def nothing_fetched(self) -> bool:
         """True when no request of the run got any answer (e.g. no network at all)."""
+        if not self.sources and self.backed_off:
+            return False  # every source is waiting out its back-off: nothing was asked
         return all(r.feeds_ok + r.feeds_not_modified + r.fetched == 0 for r in self.sources)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tasks.health import health_markdown
 from tasks.run import RunSummary
 from warehouse.report_text import headline_markdown
 
@@ -33,4 +34,6 @@ def coverage_markdown(summary: RunSummary, warehouse: Path) -> str:
     ]
     if summary.load_error:
         lines.append(f"- warehouse load postponed: {summary.load_error}")
+    if health := health_markdown(summary.health_changes, summary.backed_off):
+        lines += ["", health.rstrip()]
     return "\n".join(lines) + "\n\n" + headline_markdown(warehouse, summary.run_id)

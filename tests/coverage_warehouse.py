@@ -47,6 +47,9 @@ COVERAGE = [
     ("c1", "nohome", "2024-03-02 12:00+00", "2024-03-02 12:00+00", ["FR"], []),
 ]
 
+# article languages (the rest have none: 'und' in the views)
+LANGUAGES = {"a1": "es", "a2": "es", "a3": "en", "a4": "es", "b1": "en", "b2": "en", "b3": "en"}
+
 SPIKE_START = date(2024, 1, 1)
 SPIKE_DAY = date(2024, 1, 21)
 # no article at all on these days: a collection gap, not twelve days of zero coverage
@@ -77,8 +80,8 @@ def insert_articles(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
     for article_id, source_id, published, fetched, countries, topics in rows:
         con.execute(
             "insert into articles (article_id, source_id, run_id, url, canonical_url, title, "
-            "published_at, "
-            "fetched_at) values (?, ?, 'run-1', ?, ?, ?, ?::timestamptz, ?::timestamptz)",
+            "published_at, fetched_at, language) "
+            "values (?, ?, 'run-1', ?, ?, ?, ?::timestamptz, ?::timestamptz, ?)",
             [
                 article_id,
                 source_id,
@@ -87,15 +90,18 @@ def insert_articles(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
                 f"Title {article_id}",
                 published,
                 fetched,
+                LANGUAGES.get(article_id),
             ],
         )
         for rank, code in enumerate(countries):
             con.execute(
-                "insert into article_countries values (?, ?, 1, ?)", [article_id, code, rank == 0]
+                "insert into article_countries (article_id, country_code, mentions, is_focus) "
+                "values (?, ?, 1, ?)",
+                [article_id, code, rank == 0],
             )
         for rank, code in enumerate(topics, start=1):
             con.execute(
-                "insert into article_topics values (?, ?, ?, ?)",
+                "insert into article_topics (article_id, topic_code, score, rank) values (?, ?, ?, ?)",
                 [article_id, code, 1.0 / rank, rank],
             )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 
 from tasks.store.lake import SCHEMAS, Stager, lake_file, publish, write_atomic
 from tasks.store.load import load_lake
+from warehouse import storage
 from warehouse.db import WarehouseLocked, connect, migrate
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
@@ -93,3 +97,47 @@ def test_stager_and_publish_merge_parts(tmp_path: Path) -> None:
     assert publish(staging, tmp_path, "2026-11-01", "r1") == {"articles": 7}
     rows = duckdb.execute(f"select count(*) from read_parquet('{tmp_path}/lake/articles/*/*.parquet')").fetchone()
     assert rows == (7,)
+
+
+def _storage(db: Path) -> str:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return storage.storage_version(con)
+
+
+def test_new_warehouse_is_written_for_older_clients(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-01", "r1"), "articles", [article(1)])
+    load_lake(tmp_path, db)
+    assert _storage(db).startswith(storage.STORAGE_VERSION)
+
+
+def test_warehouse_in_a_newer_format_is_rewritten_once_with_everything(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(db)) as con:  # DuckDB 2's own default format, as older newsflow wrote it
+        migrate(con)
+    assert not _storage(db).startswith(storage.STORAGE_VERSION)
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-01", "r1"), "articles", [article(1), article(2)])
+    assert load_lake(tmp_path, db).rows == {"articles": 2}
+    assert _storage(db).startswith(storage.STORAGE_VERSION)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from articles").fetchone() == (2,)
+        assert con.execute("select count(*) from lake_files").fetchone() == (1,)
+        assert con.execute("select count(*) from coverage_country_daily").fetchone() is not None
+    assert load_lake(tmp_path, db).files == 0  # the copy kept the record of loaded files
+    assert not list(tmp_path.glob("*.compat*"))
+
+
+def test_duckdb_1_x_cli_opens_the_warehouse(tmp_path: Path) -> None:
+    cli = shutil.which("duckdb") or shutil.which("duckdb", path=str(Path(sys.executable).parent))
+    if cli is None:
+        pytest.skip("the DuckDB CLI is not installed (pip install 'duckdb-cli<2'; the test extras include it)")
+    db = tmp_path / "warehouse.duckdb"
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-01", "r1"), "articles", [article(1)])
+    load_lake(tmp_path, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        views = [r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()]
+    assert views
+    query = "select count(*) from articles; " + " ".join(f"select count(*) from {v};" for v in views)
+    done = subprocess.run([cli, "-readonly", "-csv", str(db), "-c", query], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Error" not in done.stdout + done.stderr

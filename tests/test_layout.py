@@ -42,7 +42,8 @@ def test_stage_packages_exist_with_a_docstring() -> None:
     for stage in STAGES:
         init = ROOT / "tasks" / stage / "__init__.py"
         assert init.is_file(), f"tasks/{stage}/ is not a package"
-        assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), f"tasks/{stage}/__init__.py has no docstring"
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+        assert doc, f"tasks/{stage}/__init__.py has no docstring"
 
 
 def test_few_loose_modules_at_the_top_of_tasks() -> None:

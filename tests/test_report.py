@@ -59,6 +59,15 @@ def test_terminal_report_of_the_last_week(data_dir: Path, capsys) -> None:
         assert expected in out, expected
 
 
+def test_terminal_report_languages_per_outlet(data_dir: Path, capsys) -> None:
+    code, out, _ = run(capsys, "report", "--data-dir", str(data_dir))
+    assert code == 0 and "Languages (share of each outlet's articles)" in out
+    # the week's 8 articles: a3, b1-b3 in English, a1, a2, a4 in Spanish, c1 unknown
+    assert re.search(r"all outlets .* 8 .* en 50\.0 % · es 37\.5 % · und 12\.5 %", out)
+    assert re.search(r"Diario MX .* 4 .* es 75\.0 % · en 25\.0 %", out)
+    assert re.search(r"US Wire .* 3 .* en 100\.0 %", out)
+
+
 def test_terminal_report_with_spikes_and_outlet_filter(data_dir: Path, capsys) -> None:
     code, out, _ = run(
         capsys, "report", "--data-dir", str(data_dir), "--days", "45", "--source", "de-post"
@@ -136,6 +145,7 @@ def test_html_report_is_self_contained(html_file: Path) -> None:
     # nothing to fetch: the only URL is the SVG namespace, which browsers never load
     assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {"http://www.w3.org/2000/svg"}
     assert "Germany" in page and "4.0×" in page
+    assert "<h2>Languages</h2>" in page and "es 75.0 % · en 25.0 %" in page
     assert len(page) < 200_000
 
 

@@ -18,6 +18,9 @@ VIEWS = [
     "country_pairs",
     "outlet_profile",
     "attention_spikes",
+    "coverage_language_daily",
+    "country_language",
+    "topic_language",
 ]
 
 
@@ -115,6 +118,39 @@ def test_outlet_profile_home_and_foreign_shares(con) -> None:
             ["US", "MX", "CN"],
             [CONFLICT, ECONOMY, POLITICS],
         ),
+    ]
+
+
+def test_coverage_language_daily_shares_per_outlet_and_day(con) -> None:
+    got = rows(con, "select * from coverage_language_daily order by day, source_id, language")
+    assert got == [
+        # mx-daily on 2 March: a1, a2, a4 in Spanish, a3 in English
+        (D1, "mx-daily", "en", 1, 0.25),
+        (D1, "mx-daily", "es", 3, 0.75),
+        (D1, "nohome", "und", 1, 1.0),  # c1: language unknown
+        (D1, "us-wire", "en", 2, 1.0),
+        (D2, "us-wire", "en", 1, 1.0),
+    ]
+
+
+def test_countries_and_topics_per_language(con) -> None:
+    # English: a3, b1, b2, b3 (4 articles); Spanish: a1, a2, a4 (3); unknown: c1
+    got = rows(con, "select * from country_language order by language, country_code")
+    assert got == [
+        ("en", "CN", 2, 0.5),
+        ("en", "MX", 2, 0.5),
+        ("en", "US", 4, 1.0),
+        ("es", "MX", 2, pytest.approx(2 / 3)),
+        ("es", "US", 1, pytest.approx(1 / 3)),
+        ("und", "FR", 1, 1.0),
+    ]
+    got = rows(con, "select * from topic_language order by language, topic_code")
+    assert got == [
+        ("en", ECONOMY, 2, 0.5),
+        ("en", POLITICS, 1, 0.25),
+        ("en", CONFLICT, 2, 0.5),
+        ("es", ECONOMY, 1, pytest.approx(1 / 3)),
+        ("es", POLITICS, 2, pytest.approx(2 / 3)),
     ]
 
 

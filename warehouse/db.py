@@ -12,6 +12,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.storage import WRITE_CONFIG
+
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 
@@ -74,7 +76,9 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 10.0,
     while read_only and writer_waiting(path) and time.monotonic() < deadline:
         notify()
         time.sleep(0.05)
-    con = _open(path, read_only, deadline, notify, config or {})
+    # A file created here is written in the format older DuckDB clients read (warehouse/storage.py).
+    options = {**({} if read_only else WRITE_CONFIG), **(config or {})}
+    con = _open(path, read_only, deadline, notify, options)
     try:
         yield con
     finally:

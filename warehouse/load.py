@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import storage
 from warehouse.db import connect, create_views, load_dimensions, migrate, sql
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ def load_files(data_dir: Path, db_path: Path, files: LakeFiles, *, wait: float =
             report.rows[table] = report.rows.get(table, 0) + rows
         report.views = create_views(con)
         con.execute("checkpoint")
+        compat = storage.rewrite_file(con, db_path) if storage.needs_rewrite(con) else None
+    if compat is not None:  # once per file written by a newer default; swapped in after closing it
+        storage.swap_in(compat, db_path)
     return report
 
 

@@ -81,6 +81,17 @@ class SpikeRow:
 
 
 @dataclass
+class LanguageRow:
+    """An outlet's articles in one language (source_id None: all outlets together)."""
+
+    source_id: str | None
+    name: str
+    language: str
+    articles: int
+    share: float
+
+
+@dataclass
 class HeatCell:
     """Focus articles mentioning a country and listing a topic."""
 
@@ -107,6 +118,7 @@ class Report:
     outlet_rows: list[OutletRow]
     spikes: list[SpikeRow]
     heatmap: list[HeatCell]
+    languages: list[LanguageRow] = field(default_factory=list)
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, Any]) -> list[tuple]:
@@ -170,7 +182,16 @@ def build_report(
         outlet_rows=[OutletRow(*row) for row in _query(con, "report_outlets", values)],
         spikes=[SpikeRow(*row) for row in _query(con, "report_spikes", values)],
         heatmap=[HeatCell(*row) for row in _query(con, "report_heatmap", values)],
+        languages=[LanguageRow(*row) for row in _query(con, "report_languages", values)],
     )
+
+
+def languages_by_outlet(report: Report) -> list[tuple[str, int, list[LanguageRow]]]:
+    """(outlet name, articles, its languages best first) per outlet, all outlets first."""
+    grouped: dict[str | None, list[LanguageRow]] = {}
+    for row in report.languages:
+        grouped.setdefault(row.source_id, []).append(row)
+    return [(rows[0].name, sum(r.articles for r in rows), rows) for rows in grouped.values()]
 
 
 def _country_rows(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> list[CountryRow]:

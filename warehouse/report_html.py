@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from warehouse.report import OutletRow, Report
+from warehouse.report import OutletRow, Report, languages_by_outlet
 from warehouse.report_svg import bar_chart, heatmap, line_chart, paired_bars
-from warehouse.report_text import named, percent, scope_line
+from warehouse.report_text import language_mix, named, percent, scope_line
 
 LINES = 5  # countries drawn in the daily-coverage chart
 OUTLETS = 30  # outlets drawn in the profile chart
@@ -153,6 +153,15 @@ def _outlets(r: Report) -> str:
     return _section("Outlet profiles", what, chart + _outlet_table(r, shown) + more, wide=True)
 
 
+def _languages(r: Report) -> str:
+    outlets = languages_by_outlet(r)[: OUTLETS + 1]  # all outlets, then the largest ones
+    rows = [[name, f"{articles:,}", language_mix(langs)] for name, articles, langs in outlets]
+    table = _table(["outlet", "articles", "languages"], rows, {1}) if rows else _empty()
+    what = ("Share of each outlet's articles per language (ISO 639-1; und: could not be told), "
+            "all outlets first.")
+    return _section("Languages", what, table, wide=True)
+
+
 def _spikes(r: Report) -> str:
     rows = [
         [str(s.day), named(s.name, s.code), str(s.articles), f"{s.baseline:g}", f"{s.ratio:.1f}×"]
@@ -177,6 +186,7 @@ def render_html(report: Report) -> str:
         _topics(report),
         _spikes(report),
         _outlets(report),
+        _languages(report),
     ]
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import WarehouseLocked, connect, sql
-from warehouse.report import Report, ReportError, build_report
+from warehouse.report import LanguageRow, Report, ReportError, build_report
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -35,6 +35,14 @@ def percent(share: float | None, digits: int = 1) -> str:
 def named(name: str, code: str) -> str:
     """ "Mexico (MX)", or just the code when the dimension table has no name for it."""
     return code if name == code else f"{name} ({code})"
+
+
+def language_mix(rows: list[LanguageRow], top: int = 5) -> str:
+    """ "en 81.0 % · es 19.0 %": an outlet's languages by share, the rarest summed up."""
+    parts = [f"{r.language} {percent(r.share)}" for r in rows[:top]]
+    if len(rows) > top:
+        parts.append(f"{len(rows) - top} more {percent(sum(r.share for r in rows[top:]))}")
+    return " · ".join(parts)
 
 
 def scope_line(report: Report) -> str:

@@ -33,6 +33,7 @@ from tasks.models import Page
 log = logging.getLogger(__name__)
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT = frozenset({301, 308})  # the listing's owner says: use the new URL from now on
 NOT_RETRIED_5XX = frozenset({501, 505})  # "not implemented" and "version not supported" stay so
 KEPT_HEADERS = 100
 ACCEPT = {
@@ -102,11 +103,12 @@ class Exchange:
 
     def run(self, request: Request, started: datetime) -> Page:
         """Follow redirects (each target checked like the first URL) to a final Reply."""
-        current, hops = request.url, 0
+        current, hops, permanent = request.url, 0, True
         while True:
             reply = self._with_retries(request, current)
             if reply.error is not None or reply.status not in REDIRECTS:
                 break
+            permanent = permanent and reply.status in PERMANENT
             if not reply.location:
                 reply.error = f"redirect without a Location header (HTTP {reply.status})"
                 break
@@ -124,7 +126,7 @@ class Exchange:
         return Page(request.url, current, reply.status, started,
                     elapsed=round(self.budget.used(), 3),
                     content_type=reply.headers.get("content-type"), headers=reply.headers,
-                    body=body, error=reply.error)
+                    body=body, error=reply.error, moved_to=current if hops and permanent else None)
 
     def _with_retries(self, request: Request, url: str) -> Reply:
         """One hop, retried on connection failures, 429 and 5xx within the time budget."""

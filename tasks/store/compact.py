@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from tasks.store.lake import TABLES, merge_files
+from tasks.store.lake import RETAG_JOURNALS, TABLES, merge_files
 from warehouse.db import connect, sql
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ def compact_lake(
         report.recovered = recover(data_dir, con)
         recorded = _recorded(con)
         for table, part_dir in _partitions(data_dir, before):
+            if (data_dir / RETAG_JOURNALS / f"{part_dir.name}.json").exists():
+                continue  # a retag died swapping this day's tag files: the next retag finishes it
             # Only loaded parts: merging an unloaded file would record rows the warehouse lacks.
             parts = [p for p in sorted(part_dir.glob("*.parquet")) if _rel(data_dir, p) in recorded]
             if len(parts) < min_files:

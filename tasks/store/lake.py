@@ -46,15 +46,20 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "article_countries": pa.schema([
         ("article_id", pa.string()), ("country_code", pa.string()), ("mentions", pa.int32()),
-        ("is_focus", pa.bool_()),
+        ("is_focus", pa.bool_()), ("tagger", pa.string()),
     ]),
     "article_topics": pa.schema([
         ("article_id", pa.string()), ("topic_code", pa.string()), ("score", pa.float32()),
-        ("rank", pa.int16()),
+        ("rank", pa.int16()), ("tagger", pa.string()),
     ]),
 }
 
+# article_countries.tagger and article_topics.tagger: the version of the tagger that wrote the row
+# ("countries/2"); null in files written before versions were recorded.
 TABLES = tuple(SCHEMAS)
+# A retag's commit records (tasks/store/retag.py), one per day partition, under the data directory:
+# while one exists, that day's tag files are being swapped and must not be compacted.
+RETAG_JOURNALS = "retag-journal"
 # Articles go first and fetches after them: a crash between the two leaves pages that are
 # fetched again next run (duplicates are dropped by key), never pages marked done with no article.
 PUBLISH_ORDER = ("articles", "article_countries", "article_topics", "fetches", "sources", "runs")

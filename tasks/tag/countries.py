@@ -1,5 +1,8 @@
 """Which countries an article covers: ISO 3166-1 codes with mention counts, salience and focus.
 
+Latin-script names come from tasks/tag/gazetteer.py; Cyrillic, Arabic, Devanagari, Chinese and
+Japanese names from tasks/tag/country_scripts.py (run only on texts holding those scripts).
+
 Pure and thread-safe: the gazetteer (tasks/tag/data/countries_aliases.tsv plus ISO names generated
 from pycountry) is compiled once per process into regexes; tagging is a regex scan plus context
 rules (tasks/tag/country_rules.py) for the classic traps: "US" the pronoun, "New Mexico", "Georgia",
@@ -14,22 +17,25 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from tasks.tag.country_keep import ADJECTIVE_KINDS, PLACE_KINDS, listed
 from tasks.tag.country_rules import Hit, find_hits, resolve, retarget
+from tasks.tag.country_scripts import script_matchers, script_matches
 from tasks.tag.gazetteer import gazetteer
 
 log = logging.getLogger(__name__)
+
+# The tagger version recorded with its tags (lake and warehouse); bump when aliases, data files or
+# rules change what is tagged. 1: English and Latin scripts; 2: non-Latin scripts, learned passing mentions.
+VERSION = "2"
 
 # Salience: a mention in the headline counts three times, in the lead (incl. the dateline) twice.
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
 LEAD_CHARS = 300
-# A country is a focus when its salience reaches this share of the top country's. A country
-# named once, in the dateline neither, and below MIN_SHARE of the top is a passing mention
-# ("listed in Luxembourg", "a U.S. subsidiary") and left out.
+# A country is a focus when its salience reaches this share of the top country's. Whether a
+# country is listed at all is decided by tasks/tag/country_keep.py (passing mentions are not).
 FOCUS_SHARE = 0.5
-MIN_SHARE = 0.3
-MIN_MENTIONS = 2
 # A wire dateline opening the text: "NEW YORK, March 3 - ", "WASHINGTON (AP) — ", "OSAKA, Japan,
 # April 29 - ". It names where the story happens, so its country is kept even when little else is.
 DATELINE = re.compile(
@@ -49,6 +55,9 @@ class Coverage:
     salience: float = 0.0
     first: int = field(default=1 << 30)
     dateline: bool = False
+    adjectives: int = 0  # mentions as a demonym or adjective ("Mexican")
+    places: int = 0  # mentions through a capital, city or region
+    groups: int = 0  # mentions through a grouping ("Benelux")
 
 
 def looks_english(text: str) -> bool:
@@ -67,6 +76,10 @@ def collect_hits(title: str, text: str) -> list[Hit]:
     texts = {"title": _cased(title), "text": _cased(text)}
     foreign = not looks_english(text or title)
     hits = [h for zone, t in texts.items() for h in find_hits(t, zone, gaz, foreign)]
+    matchers = script_matchers()
+    for zone, t in texts.items():
+        hits.extend(Hit(e.codes, e, start, end, zone) for e, start, end in script_matches(t, matchers))
+    hits.sort(key=lambda h: (h.zone != "title", h.start))
     opening = dateline_end(texts["text"])
     for hit in hits:
         if hit.zone == "text" and hit.start < opening:
@@ -103,24 +116,28 @@ def coverage(hits: list[Hit], title_length: int) -> list[Coverage]:
             entry.salience += _weight(hit)
             entry.first = min(entry.first, position)
             entry.dateline |= hit.dateline
+            entry.adjectives += hit.alias.kind in ADJECTIVE_KINDS
+            entry.places += hit.alias.kind in PLACE_KINDS
+            entry.groups += hit.alias.kind == "group"
             confirmed[code] |= not hit.weak
     kept = [entry for entry in table.values() if confirmed[entry.code]]
     return sorted(kept, key=lambda e: (-e.salience, e.first, e.code))
 
 
-def tag_countries(title: str, text: str, *, min_share: float = MIN_SHARE) -> list[dict]:
+def tag_countries(title: str, text: str, *, keep_passing: bool = False) -> list[dict]:
     """Countries the article covers: [{"code", "mentions", "focus"}], most covered first.
 
-    A country named once (outside the dateline) with salience below `min_share` of the top
-    country's is a passing mention and left out; `min_share=0` keeps every country named.
+    Passing mentions ("a U.S. unit", "in London trading") are left out as tasks/tag/country_keep.py
+    decides; `keep_passing=True` keeps every country named.
     """
     title, text = title or "", text or ""
-    ranked = coverage(collect_hits(title, text), len(title) + 1)
+    title_end = len(title) + 1
+    ranked = coverage(collect_hits(title, text), title_end)
     if not ranked:
         return []
-    top = ranked[0].salience
+    top, length = ranked[0].salience, len(title) + len(text)
     return [
         {"code": e.code, "mentions": e.mentions, "focus": e.salience >= top * FOCUS_SHARE}
-        for e in ranked
-        if e.salience >= top * min_share or e.mentions >= MIN_MENTIONS or e.dateline
+        for rank, e in enumerate(ranked)
+        if keep_passing or listed(e, rank, top, len(ranked), title_end, length)
     ]

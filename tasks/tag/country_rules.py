@@ -135,9 +135,13 @@ def find_hits(text: str, zone: str, gaz: Gazetteer, foreign: bool) -> list[Hit]:
     matches = [m for m in gaz.pattern.finditer(text) if not _inside_word(text, m.start())]
     if foreign:
         matches.extend(gaz.lower.finditer(text))
-        matches.sort(key=lambda m: m.start())
-    hits = []
+        # Longest first at one start; a match inside an earlier one ("Indien" in "océan Indien") goes.
+        matches.sort(key=lambda m: (m.start(), -m.end()))
+    hits, covered = [], 0
     for match in matches:
+        if match.start() < covered:
+            continue
+        covered = match.end()
         alias = gaz.aliases.get(normalise(match.group()))
         if alias is None or not alias.codes:
             continue

@@ -19,6 +19,14 @@ CAP = "cap"  # capitalised where the alias is ("Turkey", not "turkey"), or all c
 FORM = "form"  # as written, all lower case or all capitals (foreign adjectives: "mexicano")
 KIND_MODE = {"abbr": EXACT, "adj": FORM}
 BRACES = re.compile(r"\{([^{}]*)\}")
+# Letters of the scripts matched by tasks/tag/country_scripts.py rather than by the Latin matcher.
+SCRIPTS = {
+    "cyrl": "\u0400-\u04ff",
+    "arab": "\u0600-\u06ff",
+    "deva": "\u0900-\u097f",
+    "cjk": "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f",
+}
+NON_LATIN = re.compile("[" + "".join(SCRIPTS.values()) + "]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +90,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-def _rows(path: Path) -> Iterator[list[str]]:
+def rows(path: Path) -> Iterator[list[str]]:
     """Non-comment TSV rows of a data file."""
     with path.open(encoding="utf-8") as fh:
         for line in fh:
@@ -110,7 +118,9 @@ def curated_entries(path: Path = CURATED) -> tuple[list[tuple[str, Alias]], set[
     """Hand-written aliases as (surface, entry), and the generated names to drop."""
     entries: list[tuple[str, Alias]] = []
     skipped: set[str] = set()
-    for code, kind, flags, names in _rows(path):
+    for code, kind, flags, names in rows(path):
+        if NON_LATIN.search(names):
+            continue  # read by tasks/tag/country_scripts.py
         flags = flags.strip("-")
         separator = "/" if "?" in flags else ","
         # A block stands for no country, whatever row of the file it is listed under.
@@ -139,8 +149,12 @@ def load_aliases(
             _merge(derived, form, entry)
     iso: dict[str, Alias] = {}
     if generated.exists():
-        for code, _lang, name in _rows(generated):
-            for form in variants(name) | {name}:
+        for code, _lang, name in rows(generated):
+            if NON_LATIN.search(name):
+                continue
+            # German genitive: 'Deutschlands', 'Neuseelands'.
+            genitive = {name + "s"} if _lang == "de" and name[-1] not in "sxzß" else set()
+            for form in variants(name) | {name} | genitive:
                 _merge(iso, form, Alias((code,), "name", "", CAP))
     # Skipped spellings go whether generated or derived ("Irã" -> "Ira", "Malé" -> "Male").
     table = {k: v for k, v in {**iso, **derived}.items() if k not in skipped}
@@ -180,6 +194,8 @@ def spellings(aliases: dict[str, Alias]) -> tuple[set[str], set[str]]:
         for form in alias.forms:
             capital.add(form.upper())
             (capital if form[0].isupper() else lower).add(form)
+            if form[0].islower():  # a foreign adjective as a noun: 'le Brésilien', 'un Norvégien'
+                capital.add(form[0].upper() + form[1:])
     return capital, lower
 
 

@@ -6,6 +6,7 @@ select
     d.article_id,
     d.source_id,
     d.day,
+    d.language,
     $country is null
     or d.article_id in (
         select article_id
