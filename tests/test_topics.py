@@ -166,6 +166,42 @@ def test_same_story_gets_the_same_topic_in_every_language() -> None:
     assert tag_topics("", french, "fr")[0]["code"] == english == tag_topics("", german, "de")[0]["code"]
 
 
+# Stories from the REPORT part of the multilingual sets, read to check their topic: Puerto Rico's
+# debt and shrinking economy (de), acne as a chronic illness (fr), Mexico's Olympic football match
+# against Korea (es), how JBS became the world's largest meat company (pt).
+CORPUS_STORIES = [
+    ("gnad10k_de_dev", "gnad10k:38", "de", ECONOMY),
+    ("masakhanews_en_fr_dev", "masakhanews:fra-dev-13", "fr", HEALTH),
+    ("fakenews_es_train", "fakenews_es:train-265", "es", SPORT),
+    ("fakebr_pt_true", "fakebr:1124", "pt", ECONOMY),
+]
+
+
+@pytest.mark.parametrize("name,record_id,language,code", CORPUS_STORIES)
+def test_corpus_story_in_each_language_gets_its_topic_first(
+    corpus_dir: Path, name: str, record_id: str, language: str, code: str
+) -> None:
+    with gzip.open(corpus_dir / "multilingual" / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
+        rec = next(r for r in map(json.loads, fh) if r["id"] == record_id)
+    assert rec["lang"] == language and code in rec["iptc"]
+    assert codes(tag_topics(rec.get("title") or "", rec["text"], language))[0] == code
+
+
+def test_seed_article_is_politics_first() -> None:
+    # The seed story, as tests/test_countries.py has it (US-Mexico migration talks).
+    title = "US and Mexico agree plan to curb migration"
+    text = (
+        "WASHINGTON (Reuters) - The United States and Mexico agreed on Tuesday to expand "
+        "work permits and step up border checks, U.S. officials said after two days of talks "
+        "with Mexican ministers in Washington. Mexico will deploy more troops to its southern "
+        "border, Mexico's foreign minister said, while the U.S. government pledged aid to the "
+        "Northern Triangle, where most migrants come from. Guatemala, Honduras and El Salvador "
+        "were not at the table. American officials said they would visit Mexico City next month."
+    )
+    assert codes(tag_topics(title, text))[0] == POLITICS
+    assert codes(tag_topics(title, text, "en"))[0] == POLITICS
+
+
 def test_text_in_an_unsupported_language_gets_no_guesses() -> None:
     turkish = (
         "Hükümet çarşamba günü yeni bir göç yasası kabul etti. İçişleri bakanı, geçen yıl sığınma "

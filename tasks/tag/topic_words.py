@@ -38,8 +38,8 @@ class WordModel:
     temperature: float
     threshold: float
 
-    def probabilities(self, title: str, text: str) -> np.ndarray | None:
-        """Calibrated topic probabilities of a text, None when it has no known word."""
+    def logits(self, title: str, text: str) -> np.ndarray | None:
+        """Topic logits of a text (before the temperature), None when it has no known word."""
         get = self.index.get
         rows, counts = [], []
         for word, count in word_counts(title, text).items():
@@ -50,7 +50,13 @@ class WordModel:
         if not rows:
             return None
         share = self.idf[rows] * (1.0 + np.log(np.array(counts, dtype=np.float32)))
-        z = (share @ self.weights[rows]) / share.sum() + self.bias
+        return (share @ self.weights[rows]) / share.sum() + self.bias
+
+    def probabilities(self, title: str, text: str) -> np.ndarray | None:
+        """Calibrated topic probabilities of a text, None when it has no known word."""
+        z = self.logits(title, text)
+        if z is None:
+            return None
         z = (z - z.max()) / self.temperature
         e = np.exp(z)
         return e / e.sum()

