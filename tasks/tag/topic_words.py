@@ -10,7 +10,8 @@ were then fitted on labelled text (benchmarks/train_topics.py) whose licences, a
 state them, are: IPTC subject codes CC BY 4.0; SIB-200 Apache-2.0 over Flores-200 text CC BY-SA 4.0;
 FakeNewsCorpusSpanish CC BY 4.0; 10kGNAD CC BY-NC-SA 4.0 (non-commercial); MasakhaNEWS and Fake.br
 research data with no licence stated; BBC News and AG News as for the English model. The file
-holds only fitted numbers, no text but the word list. The encoder is needed only for training.
+holds only fitted numbers, no text but the word list. The tagger mixes this model with an
+embedding of the lead (tasks/tag/topic_embed.py).
 """
 
 from __future__ import annotations

@@ -155,15 +155,11 @@ def tag_topics(title: str, text: str, language: str | None = None) -> list[dict]
     word_logits = words.logits(title, text)
     if word_logits is None:
         return []
-    embed = embed_model()
-    share = embed.mix(title, text)
-    mixed = share * embed.log_probabilities(title, text) + (1 - share) * _log_softmax(word_logits)
     model = _model()
     read = _read_article(model, title, text) if language == "en" else None
-    if read is not None:
-        english = _log_softmax(np.array(read[0]) / model.temperature)
-        mixed = (1 - embed.english_mix) * mixed + embed.english_mix * english
-    probs = np.exp(_log_softmax(mixed / embed.temperature))
+    english = _log_softmax(np.array(read[0]) / model.temperature) if read is not None else None
+    embed = embed_model()
+    probs = np.exp(_log_softmax(embed.combine(title, text, _log_softmax(word_logits), english) / embed.temperature))
     score = probs.tolist()
     ranked = sorted(range(len(score)), key=lambda k: -score[k])[:MAX_LISTED]
     # The main topic is listed unless the text is about nothing in particular; others need the threshold.
