@@ -164,6 +164,14 @@ def test_same_story_gets_the_same_topic_in_every_language() -> None:
     french = "Le penalty tardif de l'attaquant a permis à l'équipe locale d'obtenir un match nul 2-2."
     german = "Der späte Elfmeter des Stürmers sicherte der Heimmannschaft ein 2:2-Unentschieden."
     assert tag_topics("", french, "fr")[0]["code"] == english == tag_topics("", german, "de")[0]["code"]
+    health = {
+        "en": "Hospitals report a sharp rise in flu patients as doctors urge older people to get vaccinated.",
+        "es": "Los hospitales registran un fuerte aumento de pacientes con gripe y los médicos piden vacunarse.",
+        "pt": "Os hospitais registam um forte aumento de doentes com gripe e os médicos pedem aos idosos vacinas.",
+        "it": "Gli ospedali segnalano un forte aumento di pazienti con l'influenza e i medici invitano a vaccinarsi.",
+        "de": "Krankenhäuser melden deutlich mehr Grippepatienten, und Ärzte rufen ältere Menschen zur Impfung auf.",
+    }  # fmt: skip
+    assert {tag_topics("", text, language)[0]["code"] for language, text in health.items()} == {HEALTH}
 
 
 # Stories from the REPORT part of the multilingual sets, read to check their topic: Puerto Rico's
