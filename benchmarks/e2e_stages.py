@@ -76,7 +76,7 @@ def newsflow_extract(page: tuple[bytes, str]) -> Article | None:
 def tag(article: Article) -> Processed:
     """newsflow's tagging as a worker runs it, into the record the worker returns."""
     return Processed(article=article.to_json(), countries=tag_countries(article.title, article.text),
-                     topics=tag_topics(article.title, article.text))
+                     topics=tag_topics(article.title, article.text, article.language))
 
 
 def baseline(pages: list[CorpusPage]) -> Stage:

@@ -1,6 +1,10 @@
 """Topic tagger evaluation on BBC News and AG News (issue 4), and its speed on one core.
 
-    python -m benchmarks.topics [--part eval|train|all]
+    python -m benchmarks.topics [--part eval|train|all] [--multi report|fit|none]
+
+Multilingual figures (benchmarks/topics_multi_eval.py) are printed for the REPORT part of the
+multilingual sets by default: balanced accuracy, coverage, per-label accuracy, SIB-200 agreement
+with English, speed on 600-word articles and memory.
 
 The top-1 topic of tasks.tag.topics.tag_topics is mapped to each set's classes: BBC business -> 04,
 entertainment -> 01, politics -> 11, sport -> 15, tech -> 13; AG Sports -> 15, Business -> 04 or
@@ -17,6 +21,7 @@ import time
 from collections import Counter
 
 from benchmarks import topics_data as data
+from benchmarks import topics_multi_eval
 from tasks.tag.topics import tag_topics
 
 SETS = {"bbc": (data.bbc, data.BBC_CLASSES), "ag": (data.ag_news, data.AG_CLASSES)}
@@ -28,7 +33,7 @@ def evaluate(set_name: str, part: str) -> None:
     items = list(reader(part))
     gold, pred = [], []
     started = time.perf_counter()
-    tops = [tag_topics(item.title, item.text) for item in items]
+    tops = [tag_topics(item.title, item.text, "en") for item in items]
     elapsed = time.perf_counter() - started
     for item, topics in zip(items, tops, strict=True):
         gold.append(item.label)
@@ -55,6 +60,7 @@ def main() -> None:
     """Evaluate the requested parts of both sets."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--part", choices=["eval", "train", "all"], default="all")
+    parser.add_argument("--multi", choices=["report", "fit", "none"], default="report")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # measure on one core
@@ -67,6 +73,8 @@ def main() -> None:
         print(f"\n######## {part} part ({label}) ########")
         for set_name in SETS:
             evaluate(set_name, part)
+    if args.multi != "none":
+        topics_multi_eval.main(args.multi)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ evidence and the labelled sets refine the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -54,6 +55,12 @@ def _lse(z: np.ndarray) -> np.ndarray:
     return (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
 
 
+class Objective(Protocol):
+    """Anything with a smooth objective and its gradient at a flat parameter vector."""
+
+    def loss_grad(self, params: np.ndarray) -> tuple[float, np.ndarray]: ...
+
+
 @dataclass
 class Problem:
     """Data, soft targets, item weights and the prior of one fit."""
@@ -81,7 +88,7 @@ class Problem:
         return loss, np.concatenate([grad_w.ravel(), grad_b])
 
 
-def lbfgs(problem: Problem, start: np.ndarray, iters: int = 300, memory: int = 12) -> np.ndarray:
+def lbfgs(problem: Objective, start: np.ndarray, iters: int = 300, memory: int = 12) -> np.ndarray:
     """Minimise a smooth convex objective with L-BFGS and a backtracking line search."""
     x = start.copy()
     f, g = problem.loss_grad(x)

@@ -23,7 +23,7 @@ LABOUR, LIFESTYLE, POLITICS, RELIGION = (
 SCIENCE, SOCIETY, SPORT, CONFLICT, WEATHER = (
     "medtop:13000000", "medtop:14000000", "medtop:15000000", "medtop:16000000", "medtop:17000000",
 )  # fmt: skip
-IMMIGRATION, INTERNATIONAL_RELATIONS = "medtop:20000771", "medtop:20000638"
+INTERNATIONAL_RELATIONS = "medtop:20000638"
 TOPICS_CSV = Path(__file__).resolve().parents[1] / "warehouse" / "data" / "topics.csv"
 
 MIGRATION_TITLE = "US and Mexico agree to step up cooperation on migration as talks end"
@@ -60,6 +60,12 @@ SENTENCES = {
 }  # fmt: skip
 
 
+def test_human_interest_is_reachable_too() -> None:
+    # With SENTENCES, every one of the 17 top-level topics can come first.
+    title = "Lottery winner gives away his fortune to neighbours in quirky act of kindness"
+    assert codes(tag_topics(title, ""))[0] == "medtop:08000000"
+
+
 def codes(topics: list[dict]) -> list[str]:
     """The codes of a tagger result, in order."""
     return [t["code"] for t in topics]
@@ -85,12 +91,12 @@ def test_business_article_is_economy_first() -> None:
     assert codes(topics)[0] == ECONOMY
 
 
-def test_us_mexico_migration_talks_are_politics_first_with_society() -> None:
+def test_us_mexico_migration_talks_are_politics_first_with_international_relations() -> None:
+    # Society is no longer listed beside politics: top-level scores are now the calibrated main-topic
+    # probabilities alone in every language (the English lexicon's extra noisy-or evidence is gone).
     topics = tag_topics(MIGRATION_TITLE, MIGRATION_TEXT)
     found = codes(topics)
     assert found[0] == POLITICS
-    assert SOCIETY in found or IMMIGRATION in found
-    assert IMMIGRATION in found
     assert INTERNATIONAL_RELATIONS in found
 
 
@@ -121,14 +127,98 @@ def test_empty_text_has_no_topics(title: str, text: str) -> None:
     assert tag_topics(title, text) == []
 
 
-def test_text_in_another_language_gets_no_guesses() -> None:
-    german = (
-        "Die Bundesregierung hat am Mittwoch ein neues Gesetz zur Einwanderung beschlossen. Der "
-        "Innenminister sagte, die Zahl der Asylanträge sei im vergangenen Jahr deutlich gestiegen, "
-        "und die Länder bräuchten mehr Geld für die Unterbringung von Flüchtlingen. Die Opposition "
-        "kritisierte den Entwurf als unzureichend und kündigte Widerstand im Bundestag an."
+# Articles written for these tests, one per supported language besides English, with their topic.
+FOREIGN = {
+    "de": (POLITICS, "Kabinett beschließt neues Einwanderungsgesetz",
+           "Die Bundesregierung hat am Mittwoch ein neues Gesetz zur Einwanderung beschlossen. Der "
+           "Innenminister sagte, die Zahl der Asylanträge sei im vergangenen Jahr deutlich gestiegen. "
+           "Die Opposition kritisierte den Entwurf und kündigte Widerstand im Bundestag an."),
+    "fr": (SPORT, "Le PSG s'impose face à Lyon",
+           "Grâce à un doublé de son attaquant, le Paris Saint-Germain a battu l'Olympique lyonnais "
+           "deux buts à un dimanche soir. L'entraîneur a salué la réaction de ses joueurs après la "
+           "pause, et le club conforte sa place en tête du championnat."),
+    "es": (HEALTH, "Los hospitales se preparan para la ola de gripe",
+           "El Ministerio de Sanidad ha pedido a las personas mayores que se vacunen contra la gripe. "
+           "Los médicos advierten de que los servicios de urgencias de varios hospitales ya están "
+           "saturados por el aumento de pacientes con síntomas respiratorios."),
+    "pt": (ECONOMY, "Inflação desacelera e Banco Central mantém juros",
+           "A inflação oficial desacelerou em março, e o Banco Central decidiu manter a taxa básica de "
+           "juros. Economistas dizem que o crescimento do PIB e o consumo das famílias devem ganhar "
+           "força no segundo semestre, enquanto o mercado de ações subiu."),
+    "it": (POLITICS, "Il governo ottiene la fiducia alla Camera",
+           "Il presidente del Consiglio ha ottenuto la fiducia della Camera dei deputati sulla legge "
+           "di bilancio. I partiti dell'opposizione hanno votato contro e annunciano battaglia al "
+           "Senato, dove la maggioranza ha pochi voti di margine."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", list(FOREIGN))
+def test_news_in_each_supported_language_gets_its_topic_first(language: str) -> None:
+    code, title, text = FOREIGN[language]
+    assert codes(tag_topics(title, text, language))[0] == code
+    assert codes(tag_topics(title, text))[0] == code, "the language is detected when not given"
+
+
+def test_same_story_gets_the_same_topic_in_every_language() -> None:
+    english = tag_topics("", SENTENCES[SPORT], "en")[0]["code"]
+    french = "Le penalty tardif de l'attaquant a permis à l'équipe locale d'obtenir un match nul 2-2."
+    german = "Der späte Elfmeter des Stürmers sicherte der Heimmannschaft ein 2:2-Unentschieden."
+    assert tag_topics("", french, "fr")[0]["code"] == english == tag_topics("", german, "de")[0]["code"]
+    health = {
+        "en": "Hospitals report a sharp rise in flu patients as doctors urge older people to get vaccinated.",
+        "es": "Los hospitales registran un fuerte aumento de pacientes con gripe y los médicos piden vacunarse.",
+        "pt": "Os hospitais registam um forte aumento de doentes com gripe e os médicos pedem aos idosos vacinas.",
+        "it": "Gli ospedali segnalano un forte aumento di pazienti con l'influenza e i medici invitano a vaccinarsi.",
+        "de": "Krankenhäuser melden deutlich mehr Grippepatienten, und Ärzte rufen ältere Menschen zur Impfung auf.",
+    }  # fmt: skip
+    assert {tag_topics("", text, language)[0]["code"] for language, text in health.items()} == {HEALTH}
+
+
+# Stories from the REPORT part of the multilingual sets, read to check their topic: Puerto Rico's
+# debt and shrinking economy (de), acne as a chronic illness (fr), Mexico's Olympic football match
+# against Korea (es), how JBS became the world's largest meat company (pt).
+CORPUS_STORIES = [
+    ("gnad10k_de_dev", "gnad10k:38", "de", ECONOMY),
+    ("masakhanews_en_fr_dev", "masakhanews:fra-dev-13", "fr", HEALTH),
+    ("fakenews_es_train", "fakenews_es:train-265", "es", SPORT),
+    ("fakebr_pt_true", "fakebr:1124", "pt", ECONOMY),
+]
+
+
+@pytest.mark.parametrize("name,record_id,language,code", CORPUS_STORIES)
+def test_corpus_story_in_each_language_gets_its_topic_first(
+    corpus_dir: Path, name: str, record_id: str, language: str, code: str
+) -> None:
+    with gzip.open(corpus_dir / "multilingual" / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
+        rec = next(r for r in map(json.loads, fh) if r["id"] == record_id)
+    assert rec["lang"] == language and code in rec["iptc"]
+    assert codes(tag_topics(rec.get("title") or "", rec["text"], language))[0] == code
+
+
+def test_seed_article_is_politics_first() -> None:
+    # The issue's seed story, as tests/test_countries.py has it (US-Mexico migration talks).
+    title = "US and Mexico agree plan to curb migration"
+    text = (
+        "WASHINGTON (Reuters) - The United States and Mexico agreed on Tuesday to expand "
+        "work permits and step up border checks, U.S. officials said after two days of talks "
+        "with Mexican ministers in Washington. Mexico will deploy more troops to its southern "
+        "border, Mexico's foreign minister said, while the U.S. government pledged aid to the "
+        "Northern Triangle, where most migrants come from. Guatemala, Honduras and El Salvador "
+        "were not at the table. American officials said they would visit Mexico City next month."
     )
-    assert tag_topics("Kabinett beschließt neues Einwanderungsgesetz", german) == []
+    assert codes(tag_topics(title, text))[0] == POLITICS
+    assert codes(tag_topics(title, text, "en"))[0] == POLITICS
+
+
+def test_text_in_an_unsupported_language_gets_no_guesses() -> None:
+    turkish = (
+        "Hükümet çarşamba günü yeni bir göç yasası kabul etti. İçişleri bakanı, geçen yıl sığınma "
+        "başvurularının önemli ölçüde arttığını ve illerin mültecilerin barınması için daha fazla "
+        "paraya ihtiyaç duyduğunu söyledi. Muhalefet tasarıyı yetersiz buldu ve mecliste karşı çıkacak."
+    )
+    assert tag_topics("Kabine yeni göç yasasını onayladı", turkish) == []
+    assert tag_topics("Kabine yeni göç yasasını onayladı", turkish, "tr") == []
+    assert tag_topics("", SENTENCES[SPORT], "nl") == [], "a declared unsupported language is trusted"
 
 
 def test_long_articles_are_tagged_quickly() -> None:

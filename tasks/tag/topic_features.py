@@ -113,3 +113,20 @@ def term_feature(term: str) -> str:
     if not 1 <= len(words) <= 2 or "" in words:
         raise ValueError(f"lexicon term must be one or two adjacent content words: {term!r}")
     return " ".join(words)
+
+
+# Letter runs: the multilingual model's words (digits, punctuation and apostrophes split them, so
+# French "l'économie" and Italian "dell'economia" give the content word on its own).
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+WORDS_MAX = 600  # the multilingual model reads the lead: the topic of a story is set early
+
+
+def word_counts(title: str, text: str) -> dict[str, int]:
+    """Counts of the lower-cased words of an article's lead, headline words counted TITLE_WEIGHT times."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    for word in _LETTERS.findall((title or "")[:600].lower()):
+        counts[word] = get(word, 0) + TITLE_WEIGHT
+    for word in _LETTERS.findall((text or "")[: WORDS_MAX * 10].lower())[:WORDS_MAX]:
+        counts[word] = get(word, 0) + 1
+    return counts

