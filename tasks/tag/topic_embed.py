@@ -16,7 +16,7 @@ them and their licences: 10kGNAD is CC BY-NC-SA 4.0, non-commercial). The file h
 
 from __future__ import annotations
 
-import threading
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,18 +67,10 @@ class EmbedModel:
         return mixed if english is None else (1 - self.english_mix) * mixed + self.english_mix * english
 
 
-_lock = threading.Lock()
-_loaded: EmbedModel | None = None
-
-
+@functools.cache
 def embed_model() -> EmbedModel:
-    """The model, read from disk on first use only (under a lock: thread-safe)."""
-    global _loaded
-    if _loaded is None:
-        with _lock:
-            if _loaded is None:
-                _loaded = _read(EMBED_PATH)
-    return _loaded
+    """The model, read from disk on first use only (two threads racing at start both read it, harmlessly)."""
+    return _read(EMBED_PATH)
 
 
 def encoder() -> Any:

@@ -16,7 +16,7 @@ embedding of the lead (tasks/tag/topic_embed.py).
 
 from __future__ import annotations
 
-import threading
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,18 +63,10 @@ class WordModel:
         return e / e.sum()
 
 
-_lock = threading.Lock()
-_loaded: WordModel | None = None
-
-
+@functools.cache
 def word_model() -> WordModel:
-    """The model, read from disk on first use only (under a lock: thread-safe)."""
-    global _loaded
-    if _loaded is None:
-        with _lock:
-            if _loaded is None:
-                _loaded = _read(WORDS_PATH)
-    return _loaded
+    """The model, read from disk on first use only (two threads racing at start both read it, harmlessly)."""
+    return _read(WORDS_PATH)
 
 
 def _read(path: Path) -> WordModel:
