@@ -86,7 +86,7 @@ def compact_partition(
         )
         return None
     retired = [_retire(p) for p in parts]
-    _fsync_dir(final.parent)
+    fsync_path(final.parent)
     try:
         _swap_records(con, [_rel(data_dir, p) for p in parts], _rel(data_dir, final), table, rows)
     except BaseException:
@@ -164,7 +164,7 @@ def _retire(part: Path) -> Path:
 
 def _promote(pending: Path, final: Path) -> None:
     os.replace(pending, final)
-    _fsync_dir(final.parent)
+    fsync_path(final.parent)
 
 
 def _hidden(path: Path, suffix: str) -> Path:
@@ -175,8 +175,8 @@ def _visible(path: Path, suffix: str) -> Path:
     return path.with_name(path.name[1 : -len(suffix)])
 
 
-def _fsync_dir(path: Path) -> None:
-    """Make renames in a folder durable before the next step depends on them."""
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a folder's renames, to disk before the next step depends on them."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from tasks.crashpoints import crash_point
 from tasks.process import Processed, shared_pool, tag_batch, tag_rows, tagger_versions
+from tasks.store.compact import fsync_path
 from tasks.store.lake import RETAG_JOURNALS, SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def retag_day(data_dir: Path, day: str, stamp: str, pool: Executor, changes: Cou
         _flush(writers, buffers)
         for table in TAG_TABLES:
             writers[table].close()
-            _fsync(hidden[table])
+            fsync_path(hidden[table])
     except BaseException:
         for table in TAG_TABLES:
             writers[table].close()
@@ -202,9 +203,9 @@ def _commit(data_dir: Path, day: str, stamp: str, retire: list[Path], promote: l
     body = {"stamp": stamp, "retire": [rel(p) for p in retire], "promote": [[rel(a), rel(b)] for a, b in promote]}
     tmp = journal.with_name(f".{journal.name}.tmp")
     tmp.write_text(json.dumps(body), encoding="utf-8")
-    _fsync(tmp)
+    fsync_path(tmp)
     os.replace(tmp, journal)
-    _fsync(journal.parent)
+    fsync_path(journal.parent)
     return journal
 
 
@@ -221,7 +222,7 @@ def apply_journal(data_dir: Path, journal: Path) -> None:
     for hidden_rel, final_rel in body["promote"]:
         if (data_dir / hidden_rel).exists():
             os.replace(data_dir / hidden_rel, data_dir / final_rel)
-            _fsync((data_dir / final_rel).parent)
+            fsync_path((data_dir / final_rel).parent)
     journal.unlink()
 
 
@@ -236,11 +237,3 @@ def finish_interrupted(data_dir: Path) -> list[str]:
     if finished:
         log.warning("completed an interrupted retag of %s", ", ".join(finished))
     return finished
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
