@@ -103,3 +103,14 @@ def test_the_indexed_line_agrees_on_random_unicode() -> None:
                                        rng.randrange(0x20, 0x80)])) for _ in range(rng.randrange(1, 80)))
         if not 0xD800 <= max(map(ord, text)) <= 0xDFFF:
             assert document_line(text, None).split() == document_words(text, None), text
+
+
+def test_no_combining_mark_lies_beyond_the_table_of_marks() -> None:
+    """document_line asks unicodedata about marks only below COMBINING_END: true of this Python's Unicode."""
+    import sys
+    import unicodedata
+
+    from warehouse.search_query import COMBINING_END
+
+    beyond = (chr(c) for c in range(COMBINING_END, sys.maxunicode + 1))
+    assert not any(unicodedata.combining(c) for c in beyond)

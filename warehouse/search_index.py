@@ -33,6 +33,7 @@ MANIFEST = "indexed.u64"
 MARK = "articles.mark"  # rows of articles read so far
 BATCH = 5000  # rows per Arrow batch read from the warehouse while indexing
 HEAP = 50_000_000  # tantivy writer memory in bytes, shared by its threads (more made commits slower)
+SMALL = 50_000  # rows to read at most for one indexing thread: it writes one segment, so fewer merges follow
 
 
 def index_dir(db_path: Path) -> Path:
@@ -131,7 +132,7 @@ def update_index(db_path: Path, *, wait: float = 10.0) -> int:
     try:
         with connect(db_path, read_only=True, wait=wait) as con:
             end = articles_end(con)
-            writer = index.writer(HEAP)
+            writer = index.writer(HEAP, 1) if mark is not None and end - mark <= SMALL else index.writer(HEAP)
             _add(writer, unindexed(con, known, mark), added)
             if mark is not None:  # anything the rows since the mark did not hold (none, normally): all of it
                 _add(writer, unindexed(con, np.concatenate([known, np.array(added, dtype=np.uint64)])), added)

@@ -22,6 +22,7 @@ from functools import cache
 import numpy as np
 
 _WORD = re.compile(r"[^\W_]+")  # letters and digits (str.isalnum): \w without the underscore
+_NOT_WORD = re.compile(r"[\W_]")
 # ASCII text, byte for byte: letters lowered, digits kept, anything else a space (40x the regex's speed).
 _ASCII_LINE = bytes(c if chr(c).isalnum() else 32 for c in range(128)).lower() + b" " * 128
 
@@ -44,12 +45,17 @@ def document_words(title: str | None, text: str | None) -> list[str]:
     return words(f"{title or ''}\n{text or ''}")
 
 
+# No code point above this has a combining class (Unicode 14: the last is U+1E94A); a test checks it.
+COMBINING_END = 0x20000
+
+
 @cache
 def _masks() -> tuple[np.ndarray, np.ndarray]:
-    """Per code point: is it a combining mark, is it a letter or digit (built once, about 0.5 s)."""
-    points = range(sys.maxunicode + 1)
-    combining = np.fromiter((unicodedata.combining(chr(c)) != 0 for c in points), dtype=bool, count=len(points))
-    alnum = np.fromiter((chr(c).isalnum() for c in points), dtype=bool, count=len(points))
+    """Per code point: is it a combining mark, is it a letter or digit (built once, about 0.1 s)."""
+    every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    combining = np.zeros(len(every), dtype=bool)
+    combining[:COMBINING_END] = np.frombuffer(bytes(map(unicodedata.combining, every[:COMBINING_END])), dtype=np.uint8)
+    alnum = _code_points(_NOT_WORD.sub("\0", every)) != 0  # U+0000 itself is no letter either
     return combining, alnum
 
 
