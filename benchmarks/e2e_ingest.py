@@ -94,9 +94,9 @@ class TreeSampler(threading.Thread):
                     rss, pss = rss + memory.rss, pss + (memory.pss if with_pss else 0)
                     times = proc.cpu_times()
                     key = (proc.pid, proc.create_time())
-                    self.cpu[key] = times.user + times.system
-                    if key not in self.roles:
+                    if key not in self.roles:  # first: a process gone meanwhile leaves no CPU without a role
                         self.roles[key] = role(proc, self.root.pid)
+                    self.cpu[key] = times.user + times.system
                     by_role[self.roles[key]] = by_role.get(self.roles[key], 0) + memory.rss
             except psutil.Error:
                 continue  # exited between listing and reading
@@ -112,7 +112,7 @@ class TreeSampler(threading.Thread):
 
     def cpu_by_role(self) -> dict[str, float]:
         out: dict[str, float] = {}
-        for key, seconds in self.cpu.items():
+        for key, seconds in list(self.cpu.items()):  # the sampling thread may be adding one
             out[self.roles[key]] = round(out.get(self.roles[key], 0.0) + seconds, 2)
         return out
 
