@@ -50,7 +50,7 @@ MAX_LISTED = 3  # top-level topics listed at most
 MAIN_MIN = 0.15  # the best topic is listed from here (uniform over 17 topics would be 0.06)
 
 # The tagger version recorded with its tags (lake and warehouse); bump when the output changes.
-VERSION = "2"
+VERSION = "3"
 
 MODEL_PATH = Path(__file__).with_name("data") / "topics_model.json"
 
@@ -159,7 +159,8 @@ def tag_topics(title: str, text: str, language: str | None = None) -> list[dict]
     read = _read_article(model, title, text) if language == "en" else None
     english = _log_softmax(np.array(read[0]) / model.temperature) if read is not None else None
     embed = embed_model()
-    probs = np.exp(_log_softmax(embed.combine(title, text, _log_softmax(word_logits), english) / embed.temperature))
+    mixed = embed.combine(title, text, _log_softmax(word_logits), english, language)
+    probs = np.exp(_log_softmax(mixed / embed.temperature))
     score = probs.tolist()
     ranked = sorted(range(len(score)), key=lambda k: -score[k])[:MAX_LISTED]
     # The main topic is listed unless the text is about nothing in particular; others need the threshold.
