@@ -144,11 +144,14 @@ def choose_skip(docs: list[multi.Doc], parts: dict[str, np.ndarray], shares: tup
     return SKIP_GRID[-1], full
 
 
-def language_shift(docs: list[multi.Doc], s: np.ndarray, codes: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def language_shift(
+    docs: list[multi.Doc], s: np.ndarray, codes: list[str]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Per supported language, the prior correction of long texts fitted on DEV news articles (where
     cross-validation shows it helps), and the DEV log-probabilities with it applied."""
     short = np.array([len(f"{d.title} {d.text}".split()) < SHORT_WORDS for d in docs])
-    news = np.flatnonzero([d.lang in SUPPORTED and d.set_name != "sib200" and not sh for d, sh in zip(docs, short, strict=True)])
+    news = np.flatnonzero([d.lang in SUPPORTED and d.set_name != "sib200" and not sh
+                           for d, sh in zip(docs, short, strict=True)])  # fmt: skip
     sub = [docs[i] for i in news]
     biases = shift.fit_all(s[news], sub, codes, shift.choose_l2(s[news], sub, codes))
     out = s.copy()
@@ -183,7 +186,8 @@ def main() -> None:
     np.savez_compressed(OUT, codes=np.array(codes), weights=weights.astype(np.float32), bias=bias.astype(np.float32),
                         mix=np.array([SHORT_WORDS, a_short, a_long, c, skip], dtype=np.float32),
                         calibration=np.array([temp, thr], dtype=np.float32), languages=np.array(sorted(biases)),
-                        language_bias=np.array([biases[k] for k in sorted(biases)], dtype=np.float32).reshape(-1, len(codes)))  # fmt: skip
+                        language_bias=np.array([biases[k] for k in sorted(biases)],
+                                               dtype=np.float32).reshape(-1, len(codes)))  # fmt: skip
     print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.2f} MB)")
 
 

