@@ -31,7 +31,6 @@ from benchmarks import train_topics as tt
 from benchmarks.topics_fit import _lse, lbfgs
 from tasks.tag import topics as english
 from tasks.tag.topic_embed import lead
-from tasks.tag.topics import SUPPORTED
 from tasks.tag.topic_lexicon import load_lexicon
 
 OUT = Path(__file__).resolve().parents[1] / "tasks" / "tag" / "data" / "topics_embed.npz"
@@ -150,7 +149,7 @@ def language_shift(
     """Per supported language, the prior correction of long texts fitted on DEV news articles (where
     cross-validation shows it helps), and the DEV log-probabilities with it applied."""
     short = np.array([len(f"{d.title} {d.text}".split()) < SHORT_WORDS for d in docs])
-    news = np.flatnonzero([d.lang in SUPPORTED and d.set_name != "sib200" and not sh
+    news = np.flatnonzero([d.lang in english.SUPPORTED and d.set_name != "sib200" and not sh
                            for d, sh in zip(docs, short, strict=True)])  # fmt: skip
     sub = [docs[i] for i in news]
     biases = shift.fit_all(s[news], sub, codes, shift.choose_l2(s[news], sub, codes))
