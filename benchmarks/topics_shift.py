@@ -52,6 +52,7 @@ class _Shift:
         self.z, self.t, self.w, self.l2 = z, t, w, l2
 
     def loss_grad(self, b: np.ndarray) -> tuple[float, np.ndarray]:
+        """Objective and gradient at the bias b."""
         z = self.z + b
         lse = _lse(z)
         g = (np.exp(z - lse[:, None]) - self.t) * self.w[:, None]
@@ -68,6 +69,7 @@ def fit_shift(z: np.ndarray, docs: list[multi.Doc], codes: list[str], l2: float)
 
 
 def _fold(doc: multi.Doc) -> int:
+    """The cross-validation fold of a DEV text (salted hash of its group, fixed across runs)."""
     digest = hashlib.sha256(f"shift-folds:{doc.group}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % FOLDS
 
@@ -117,6 +119,7 @@ def _loss(z: np.ndarray, t: np.ndarray, w: np.ndarray) -> float:
 
 
 def _mean_balanced(docs: list[multi.Doc], z: np.ndarray, codes: list[str]) -> float:
+    """Mean over blocks of balanced top-1 accuracy."""
     return float(np.mean(list(_balanced(docs, z, codes).values())))
 
 
