@@ -3,6 +3,8 @@
 -- mentioning at least one other country. An article can count for both, or neither (no country
 -- found), so the two need not add up to 1. Both are null when the outlet's country is unknown.
 -- syndicated_share: fraction of its articles that joined a story first seen in another outlet.
+-- Joins on hash(article_id) beside article_id: an integer key first makes the million-row joins
+-- cheaper, and the id itself keeps them exact.
 create or replace view outlet_profile as
 with outlet_articles as (
     select
@@ -20,27 +22,38 @@ mentions as (
         ac.article_id,
         ac.country_code
     from article_countries as ac
-    inner join article_days as d on d.article_id = ac.article_id
+    inner join article_days as d
+        on hash(d.article_id) = hash(ac.article_id) and d.article_id = ac.article_id
 ),
 
 reach as (
-    -- per article: whether it mentions the home country, and whether it mentions another one
+    -- per article: its first and last country code; it mentions a country other than home unless
+    -- both are home (an article names each country once, so home_articles needs no grouping)
     select
-        m.source_id,
-        bool_or(m.country_code = o.home) as mentions_home,
-        bool_or(m.country_code <> o.home) as mentions_foreign
-    from mentions as m
-    inner join outlet_articles as o on o.source_id = m.source_id
-    group by m.source_id, m.article_id
+        source_id,
+        min(country_code) as first_code,
+        max(country_code) as last_code
+    from mentions
+    group by source_id, article_id
 ),
 
 reach_counts as (
     select
-        source_id,
-        count(*) filter (where mentions_home) as home_articles,
-        count(*) filter (where mentions_foreign) as foreign_articles
-    from reach
-    group by source_id
+        r.source_id,
+        any_value(h.home_articles) as home_articles,
+        count(*) filter (where r.first_code <> o.home or r.last_code <> o.home) as foreign_articles
+    from reach as r
+    inner join outlet_articles as o on o.source_id = r.source_id
+    left join (
+        select
+            m.source_id,
+            count(*) as home_articles
+        from mentions as m
+        inner join outlet_articles as o on o.source_id = m.source_id
+        where m.country_code = o.home
+        group by m.source_id
+    ) as h on h.source_id = r.source_id
+    group by r.source_id
 ),
 
 country_counts as (
@@ -79,7 +92,8 @@ topic_lists as (
             tp.topic_code,
             count(*) as articles
         from article_topics as tp
-        inner join article_days as d on d.article_id = tp.article_id
+        inner join article_days as d
+            on hash(d.article_id) = hash(tp.article_id) and d.article_id = tp.article_id
         group by d.source_id, tp.topic_code
     )
     group by source_id
