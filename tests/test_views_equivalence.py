@@ -1,16 +1,18 @@
-"""The fast views return exactly the rows of their plain first definitions (tests/data/views_reference)."""
+"""The fast views and report queries give exactly what their plain first definitions give (tests/data)."""
 
 from __future__ import annotations
 
 import random
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from warehouse.db import connect, create_views, migrate
+from warehouse import report
+from warehouse.db import connect, create_views, migrate, sql
+from warehouse.report import build_report
 
 REFERENCE = Path(__file__).parent / "data" / "views_reference"
 SOURCES = [("s0", "US"), ("s1", "GB"), ("s2", None), ("s3", "FR")]  # "s4" writes but is not listed
@@ -115,3 +117,19 @@ def test_the_reference_differs_from_a_wrong_view(tmp_path: Path) -> None:
     shutil.copy(path, plain)
     reference(plain)
     assert rows(path, "stories")[1] != rows(plain, "stories")[1]
+
+
+@pytest.mark.parametrize(("days", "source", "country"), [(40, None, None), (40, None, "US"), (20, "s1", "DE")])
+def test_fast_report_matches_its_plain_queries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               days: int, source: str | None, country: str | None) -> None:
+    path = tmp_path / "w.duckdb"
+    build(path, 4)
+    today = date(2026, 11, 10)
+    with connect(path, read_only=True) as con:
+        fast = build_report(con, days=days, source=source, country=country, today=today)
+    plain_sql = {p.stem: p.read_text(encoding="utf-8") for p in (REFERENCE.parent / "report_reference").glob("*.sql")}
+    monkeypatch.setattr(report, "sql", lambda name: plain_sql.get(name) or sql(name))
+    with connect(path, read_only=True) as con:
+        plain = build_report(con, days=days, source=source, country=country, today=today)
+    assert fast.stories > 0 and fast.outlet_rows
+    assert fast == plain

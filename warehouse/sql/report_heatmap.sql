@@ -16,7 +16,7 @@ select
     count(*) as articles,
     any_value(ct.country_articles) as country_articles
 from report_mentions as m
-inner join report_topic_mentions as tp on tp.article_id = m.article_id
+inner join report_topic_mentions as tp on tp.row_key = m.row_key
 inner join country_totals as ct on ct.country_code = m.country_code
 left join topics as t on t.code = tp.topic_code
 where m.focus and t.parent is null
