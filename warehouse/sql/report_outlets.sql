@@ -26,12 +26,13 @@ outlet_articles as (
 ),
 
 article_reach as (
+    -- grouped by the article alone: its outlet follows from it
     select
-        source_id,
+        any_value(source_id) as source_id,
         min(country_code) as first_code,
         max(country_code) as last_code
     from report_mentions
-    group by source_id, row_key
+    group by row_key
 ),
 
 reach as (

@@ -1,10 +1,9 @@
--- Topics of the report's articles, one row per article (row_key) and topic (every topic listed).
+-- Topics of the report's articles, one row per article (row_key) and topic (every topic listed),
+-- with what report_top_topics and report_heatmap read.
 -- Joined on hash(article_id) beside article_id: an integer first makes the join cheaper.
 create or replace temp table report_topic_mentions as
 select
     a.row_key,
-    a.source_id,
-    a.day,
     a.focus,
     a.shared_story,
     tp.topic_code
