@@ -7,20 +7,29 @@
 -- stories_among(credited) gives every story, or with credited true only the stories that an
 -- article credits to a news agency (articles.agencies), which story_agencies reads.
 create or replace macro stories_among(credited) as table
-with credited_articles as (
-    select article_id
-    from articles
-    where len(agencies) > 0
+with tagged as (
+    -- the country rows to list: all, or (a branch pruned by the constant) those of credited articles
+    select
+        article_id,
+        country_code
+    from article_countries
+    where not credited
+    union all
+    select
+        article_id,
+        country_code
+    from article_countries
+    where credited and article_id in (select article_id from articles where len(agencies) > 0)
 ),
 
 single_countries as (
-    -- one article's countries each count once: ordered by code
+    -- one article's countries each count once, so they are listed by code; joined as text and split
+    -- again (country codes hold no comma) because string_agg costs half of list at a million rows
     select
         hash(article_id) as article_key,
         article_id,
-        list_sort(list(country_code)) as countries
-    from article_countries
-    where not credited or article_id in (select article_id from credited_articles)
+        string_agg(country_code, ',') as codes
+    from tagged
     group by article_id
 ),
 
@@ -31,7 +40,7 @@ singles as (
         a.source_id as first_outlet,
         cast(1 as bigint) as articles,
         cast(1 as bigint) as outlets,
-        coalesce(c.countries, []) as countries,
+        coalesce(list_sort(string_split(c.codes, ',')), []) as countries,
         case when a.language is not null then [a.language] end as languages,
         a.title
     from articles as a
