@@ -28,11 +28,6 @@ class LoadReport:
 
 LakeFiles = Iterable[tuple[str, Path]]  # (table, path), parents first
 
-# One checkpoint at the end of a load instead of one whenever the WAL passes DuckDB's 16 MB default:
-# at a million articles those repeated checkpoints (each writing the key indexes again) took half
-# the load. Every file's transaction is still committed to the WAL, so a crash loses nothing.
-LOAD_CONFIG = {"checkpoint_threshold": "1TB"}
-
 
 def _no_hook(point: str) -> None:
     """The default before-commit hook: nothing."""
@@ -46,7 +41,7 @@ def load_files(data_dir: Path, db_path: Path, files: LakeFiles, *, wait: float =
     just before each commit, where the crash-safety tests kill the process.
     """
     report = LoadReport()
-    with connect(db_path, wait=wait, config=LOAD_CONFIG) as con:
+    with connect(db_path, wait=wait) as con:
         migrate(con)
         load_dimensions(con)
         loaded = {row[0] for row in con.execute("select path from lake_files").fetchall()}
