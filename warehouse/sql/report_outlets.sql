@@ -1,30 +1,47 @@
 -- Per outlet over the period: articles, focus share (articles mentioning the filter country),
 -- home and foreign shares as in the outlet_profile view, countries covered and the top five,
 -- stories, and the share of syndicated articles (joined a story first seen in another outlet).
-with outlet_articles as (
+-- Stories are articles minus the repeats among shared stories; only articles of shared stories can
+-- be syndicated. An article names a country once, so home_articles counts mention rows; it
+-- mentions another country unless its first and last country codes are both the home one.
+with syndicated as (
+    select article_id
+    from article_syndication
+    where syndicated
+),
+
+outlet_articles as (
     select
         a.source_id,
         any_value(s.name) as name,
         any_value(s.country) as home,
         count(*) as articles,
         count(*) filter (where a.focus) as focus_articles,
-        count(distinct a.story_id) as stories,
-        count(*) filter (where x.syndicated) as syndicated
+        count(*) - count(a.shared_story) + count(distinct a.shared_story) as stories,
+        count(x.article_id) as syndicated
     from report_articles as a
     left join sources as s on s.source_id = a.source_id
-    left join article_syndication as x on x.article_id = a.article_id
+    left join syndicated as x on x.article_id = a.article_id
     group by a.source_id
+),
+
+article_reach as (
+    -- grouped by the article alone: its outlet follows from it
+    select
+        any_value(source_id) as source_id,
+        min(country_code) as first_code,
+        max(country_code) as last_code
+    from report_mentions
+    group by row_key
 ),
 
 reach as (
     select
-        m.source_id,
-        count(distinct m.article_id) filter (where m.country_code = o.home) as home_articles,
-        count(distinct m.article_id) filter (where m.country_code <> o.home) as foreign_articles,
-        count(distinct m.country_code) as countries_covered
-    from report_mentions as m
-    inner join outlet_articles as o on o.source_id = m.source_id
-    group by m.source_id
+        r.source_id,
+        count(*) filter (where r.first_code <> o.home or r.last_code <> o.home) as foreign_articles
+    from article_reach as r
+    inner join outlet_articles as o on o.source_id = r.source_id
+    group by r.source_id
 ),
 
 country_counts as (
@@ -38,10 +55,13 @@ country_counts as (
 
 top_countries as (
     select
-        source_id,
-        list(country_code order by articles desc, country_code)[1:5] as top_countries
-    from country_counts
-    group by source_id
+        c.source_id,
+        count(*) as countries_covered,
+        sum(c.articles) filter (where c.country_code = o.home) as home_articles,
+        list(c.country_code order by c.articles desc, c.country_code)[1:5] as top_countries
+    from country_counts as c
+    inner join outlet_articles as o on o.source_id = c.source_id
+    group by c.source_id
 )
 
 select
@@ -50,9 +70,9 @@ select
     o.home,
     o.articles,
     o.focus_articles / o.articles as focus_share,
-    case when o.home is not null then coalesce(r.home_articles, 0) / o.articles end as home_share,
+    case when o.home is not null then coalesce(t.home_articles, 0) / o.articles end as home_share,
     case when o.home is not null then coalesce(r.foreign_articles, 0) / o.articles end as foreign_share,
-    coalesce(r.countries_covered, 0) as countries_covered,
+    coalesce(t.countries_covered, 0) as countries_covered,
     coalesce(t.top_countries, []) as top_countries,
     o.stories,
     o.syndicated / o.articles as syndicated_share

@@ -11,7 +11,7 @@ select
     coalesce(any_value(c.name), m.country_code) as country,
     count(*) as articles,
     count(*) / any_value(f.total) as share,
-    count(distinct m.story_id) as stories
+    count(*) - count(m.shared_story) + count(distinct m.shared_story) as stories
 from report_mentions as m
 cross join focus_total as f
 left join countries as c on c.code = m.country_code

@@ -12,7 +12,7 @@ counted as (
         coalesce(any_value(t.label), m.topic_code) as topic,
         count(*) as articles,
         count(*) / any_value(f.total) as share,
-        count(distinct m.story_id) as stories,
+        count(*) - count(m.shared_story) + count(distinct m.shared_story) as stories,
         any_value(t.parent) as parent_code,
         any_value(p.label) as parent
     from report_topic_mentions as m

@@ -1,7 +1,7 @@
--- Headline counts of the report's period.
+-- Headline counts of the report's period; stories: articles minus the repeats among shared stories.
 select
     count(*) as articles,
     count(*) filter (where focus) as focus_articles,
     count(distinct source_id) as outlets,
-    count(distinct story_id) as stories
+    count(*) - count(shared_story) + count(distinct shared_story) as stories
 from report_articles;

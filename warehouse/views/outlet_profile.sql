@@ -3,13 +3,25 @@
 -- mentioning at least one other country. An article can count for both, or neither (no country
 -- found), so the two need not add up to 1. Both are null when the outlet's country is unknown.
 -- syndicated_share: fraction of its articles that joined a story first seen in another outlet.
+-- dated is article_days' articles (a publish or fetch time) numbered by their row in articles, so
+-- that two million mentions carry an integer rather than the article id; the join to them matches
+-- hash(article_id) first, cheaper than the id alone, which keeps it exact.
 create or replace view outlet_profile as
-with outlet_articles as (
+with dated as (
+    select
+        rowid as article_row,
+        article_id,
+        source_id
+    from articles
+    where epoch_us(coalesce(published_at, fetched_at)) is not null
+),
+
+outlet_articles as (
     select
         d.source_id,
         s.country as home,
         count(*) as articles
-    from article_days as d
+    from dated as d
     left join sources as s on s.source_id = d.source_id
     group by d.source_id, s.country
 ),
@@ -17,30 +29,31 @@ with outlet_articles as (
 mentions as (
     select
         d.source_id,
-        ac.article_id,
+        d.article_row,
         ac.country_code
     from article_countries as ac
-    inner join article_days as d on d.article_id = ac.article_id
+    inner join dated as d
+        on hash(d.article_id) = hash(ac.article_id) and d.article_id = ac.article_id
 ),
 
 reach as (
-    -- per article: whether it mentions the home country, and whether it mentions another one
+    -- per article: its first and last country code; it mentions a country other than home unless
+    -- both are home
     select
-        m.source_id,
-        bool_or(m.country_code = o.home) as mentions_home,
-        bool_or(m.country_code <> o.home) as mentions_foreign
-    from mentions as m
-    inner join outlet_articles as o on o.source_id = m.source_id
-    group by m.source_id, m.article_id
+        any_value(source_id) as source_id,
+        min(country_code) as first_code,
+        max(country_code) as last_code
+    from mentions
+    group by article_row
 ),
 
-reach_counts as (
+foreign_counts as (
     select
-        source_id,
-        count(*) filter (where mentions_home) as home_articles,
-        count(*) filter (where mentions_foreign) as foreign_articles
-    from reach
-    group by source_id
+        r.source_id,
+        count(*) filter (where r.first_code <> o.home or r.last_code <> o.home) as foreign_articles
+    from reach as r
+    inner join outlet_articles as o on o.source_id = r.source_id
+    group by r.source_id
 ),
 
 country_counts as (
@@ -53,12 +66,15 @@ country_counts as (
 ),
 
 country_lists as (
+    -- an article names each country once, so the home country's mentions are its home articles
     select
-        source_id,
+        c.source_id,
         count(*) as countries_covered,
-        list(country_code order by articles desc, country_code)[1:5] as top_countries
-    from country_counts
-    group by source_id
+        sum(c.articles) filter (where c.country_code = o.home) as home_articles,
+        list(c.country_code order by c.articles desc, c.country_code)[1:5] as top_countries
+    from country_counts as c
+    inner join outlet_articles as o on o.source_id = c.source_id
+    group by c.source_id
 ),
 
 syndication as (
@@ -79,7 +95,8 @@ topic_lists as (
             tp.topic_code,
             count(*) as articles
         from article_topics as tp
-        inner join article_days as d on d.article_id = tp.article_id
+        inner join dated as d
+            on hash(d.article_id) = hash(tp.article_id) and d.article_id = tp.article_id
         group by d.source_id, tp.topic_code
     )
     group by source_id
@@ -89,13 +106,13 @@ select
     o.source_id,
     o.articles,
     coalesce(c.countries_covered, 0) as countries_covered,
-    case when o.home is not null then coalesce(r.home_articles, 0) / o.articles end as home_share,
-    case when o.home is not null then coalesce(r.foreign_articles, 0) / o.articles end as foreign_share,
+    case when o.home is not null then coalesce(c.home_articles, 0) / o.articles end as home_share,
+    case when o.home is not null then coalesce(f.foreign_articles, 0) / o.articles end as foreign_share,
     coalesce(c.top_countries, []) as top_countries,
     coalesce(t.top_topics, []) as top_topics,
     coalesce(y.syndicated_share, 0) as syndicated_share
 from outlet_articles as o
-left join reach_counts as r on r.source_id = o.source_id
+left join foreign_counts as f on f.source_id = o.source_id
 left join country_lists as c on c.source_id = o.source_id
 left join topic_lists as t on t.source_id = o.source_id
 left join syndication as y on y.source_id = o.source_id;

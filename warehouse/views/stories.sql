@@ -1,17 +1,66 @@
 -- One row per story (a story of one article included): when and where it was first seen, how far it
 -- spread (articles, outlets), the countries its articles mention (most-mentioned first), their
 -- languages, and the title of its earliest article.
-create or replace view stories as
-with members as (
+-- Stories of one article (any article not in article_shared_stories) are read row by row; only the
+-- shared ones are grouped. Joins on hash(article_id) beside article_id: an integer key first makes
+-- the million-row joins cheaper, and the id itself keeps them exact.
+-- stories_among(credited) gives every story, or with credited true only the stories that an
+-- article credits to a news agency (articles.agencies), which story_agencies reads.
+create or replace macro stories_among(credited) as table
+with tagged as (
+    -- the country rows to list: all, or (a branch pruned by the constant) those of credited articles
     select
-        x.story_id,
-        x.article_id,
-        x.source_id,
-        x.seen_at,
-        a.language,
+        article_id,
+        country_code
+    from article_countries
+    where not credited
+    union all
+    select
+        article_id,
+        country_code
+    from article_countries
+    where credited and article_id in (select article_id from articles where len(agencies) > 0)
+),
+
+single_countries as (
+    -- one article's countries each count once, so they are listed by code; joined as text and split
+    -- again (country codes hold no comma) because string_agg costs half of list at a million rows
+    select
+        hash(article_id) as article_key,
+        article_id,
+        string_agg(country_code, ',') as codes
+    from tagged
+    group by article_id
+),
+
+singles as (
+    select
+        a.article_id as story_id,
+        coalesce(a.published_at, a.fetched_at) as first_seen,
+        a.source_id as first_outlet,
+        cast(1 as bigint) as articles,
+        cast(1 as bigint) as outlets,
+        coalesce(list_sort(string_split(c.codes, ',')), []) as countries,
+        case when a.language is not null then [a.language] end as languages,
         a.title
-    from article_syndication as x
-    inner join articles as a on a.article_id = x.article_id
+    from articles as a
+    left join single_countries as c on c.article_key = hash(a.article_id) and c.article_id = a.article_id
+    where
+        a.article_id not in (select article_id from article_shared_stories)
+        and (not credited or len(a.agencies) > 0)
+),
+
+members as (
+    select
+        sh.story_id,
+        a.article_id,
+        a.source_id,
+        coalesce(a.published_at, a.fetched_at) as seen_at,
+        a.language,
+        a.title,
+        a.agencies
+    from article_shared_stories as sh
+    inner join articles as a on a.article_id = sh.article_id
 ),
 
 country_counts as (
@@ -30,17 +79,30 @@ country_lists as (
         list(country_code order by articles desc, country_code) as countries
     from country_counts
     group by story_id
+),
+
+shared as (
+    select
+        m.story_id,
+        min(m.seen_at) as first_seen,
+        first(m.source_id order by m.seen_at, m.article_id) as first_outlet,
+        count(*) as articles,
+        count(distinct m.source_id) as outlets,
+        coalesce(any_value(c.countries), []) as countries,
+        list_sort(list(distinct m.language) filter (where m.language is not null)) as languages,
+        first(m.title order by m.seen_at, m.article_id) as title
+    from members as m
+    left join country_lists as c on c.story_id = m.story_id
+    group by m.story_id
+    having bool_or(not credited or len(m.agencies) > 0)
 )
 
-select
-    m.story_id,
-    min(m.seen_at) as first_seen,
-    first(m.source_id order by m.seen_at, m.article_id) as first_outlet,
-    count(*) as articles,
-    count(distinct m.source_id) as outlets,
-    coalesce(any_value(c.countries), []) as countries,
-    list_sort(list(distinct m.language) filter (where m.language is not null)) as languages,
-    first(m.title order by m.seen_at, m.article_id) as title
-from members as m
-left join country_lists as c on c.story_id = m.story_id
-group by m.story_id;
+select *
+from singles
+union all
+select *
+from shared;
+
+create or replace view stories as
+select *
+from stories_among(false);

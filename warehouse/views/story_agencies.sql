@@ -32,4 +32,4 @@ select
     s.outlets,
     s.countries
 from story_credits as c
-inner join stories as s on s.story_id = c.story_id;
+inner join stories_among(true) as s on s.story_id = c.story_id;

@@ -1,0 +1,62 @@
+-- Per outlet over the period: articles, focus share (articles mentioning the filter country),
+-- home and foreign shares as in the outlet_profile view, countries covered and the top five,
+-- stories, and the share of syndicated articles (joined a story first seen in another outlet).
+with outlet_articles as (
+    select
+        a.source_id,
+        any_value(s.name) as name,
+        any_value(s.country) as home,
+        count(*) as articles,
+        count(*) filter (where a.focus) as focus_articles,
+        count(distinct a.story_id) as stories,
+        count(*) filter (where x.syndicated) as syndicated
+    from report_articles as a
+    left join sources as s on s.source_id = a.source_id
+    left join article_syndication as x on x.article_id = a.article_id
+    group by a.source_id
+),
+
+reach as (
+    select
+        m.source_id,
+        count(distinct m.article_id) filter (where m.country_code = o.home) as home_articles,
+        count(distinct m.article_id) filter (where m.country_code <> o.home) as foreign_articles,
+        count(distinct m.country_code) as countries_covered
+    from report_mentions as m
+    inner join outlet_articles as o on o.source_id = m.source_id
+    group by m.source_id
+),
+
+country_counts as (
+    select
+        source_id,
+        country_code,
+        count(*) as articles
+    from report_mentions
+    group by source_id, country_code
+),
+
+top_countries as (
+    select
+        source_id,
+        list(country_code order by articles desc, country_code)[1:5] as top_countries
+    from country_counts
+    group by source_id
+)
+
+select
+    o.source_id,
+    coalesce(o.name, o.source_id) as name,
+    o.home,
+    o.articles,
+    o.focus_articles / o.articles as focus_share,
+    case when o.home is not null then coalesce(r.home_articles, 0) / o.articles end as home_share,
+    case when o.home is not null then coalesce(r.foreign_articles, 0) / o.articles end as foreign_share,
+    coalesce(r.countries_covered, 0) as countries_covered,
+    coalesce(t.top_countries, []) as top_countries,
+    o.stories,
+    o.syndicated / o.articles as syndicated_share
+from outlet_articles as o
+left join reach as r on r.source_id = o.source_id
+left join top_countries as t on t.source_id = o.source_id
+order by o.articles desc, o.source_id;
