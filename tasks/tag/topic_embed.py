@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from tasks.tag.word_pieces import MemoTokenizer, usable
+
 EMBED_PATH = Path(__file__).with_name("data") / "topics_embed.npz"
 LEAD_WORDS = 40  # 25 words lost 2-5 points on short texts, 60 words cost 30 % more time for no gain
 # A text longer than LEAD_WORDS is read whole by the word model, which carries most of its topic: its
@@ -113,6 +115,8 @@ def encoder() -> Any:
         # The process-wide limit above holds; a per-call limit of None changes nothing but costs
         # 0.1-0.2 ms of library scanning per article (5 % of tagging time).
         model._model._threadpool = None
+    if usable(getattr(model._model, "sp", None)):
+        model._model.sp = MemoTokenizer(model._model.sp)
     return model
 
 
