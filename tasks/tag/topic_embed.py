@@ -98,6 +98,14 @@ def embed_model() -> EmbedModel:
     return _read(EMBED_PATH)
 
 
+def forget_words() -> None:
+    """Empty the encoder tokenizer's word memo (tasks/tag/word_pieces.py): speed benchmarks start
+    each timed pass cold, so re-reading the same texts does not flatter the figures."""
+    pieces = getattr(embed_model().encoder._model, "sp", None)
+    if isinstance(pieces, MemoTokenizer):
+        pieces.memo.clear()
+
+
 def encoder() -> Any:
     """The sentence encoder on one BLAS thread (tagging runs one article at a time per core)."""
     try:  # threads on 40-token matrices only contend: measured 30x slower on a busy 2-core machine
