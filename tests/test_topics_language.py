@@ -102,3 +102,16 @@ def test_word_memo_gives_the_tokenizers_own_pieces() -> None:
         expected = memo.inner.encode(text, out_type=int, add_bos=True, add_eos=True)
         assert fresh.encode(text, out_type=int, add_bos=True, add_eos=True) == expected
     assert fresh.memo  # words were remembered
+
+
+def test_letter_runs_match_the_unicode_letter_class() -> None:
+    import re
+
+    from tasks.tag import topic_features as tf
+
+    one = re.compile(r"[^\W\d_]")
+    spelled = re.compile(tf._BMP_LETTERS.pattern.removesuffix("{2,}"))
+    assert all(bool(one.fullmatch(chr(c))) == bool(spelled.fullmatch(chr(c))) for c in range(0x10000))
+    for text in [*MIXED_TEXTS, "ciao😀mondo 𐐨𐐩 deseret", "l'économie dell'economia x2y ab_cd ½ ǅemal"]:
+        lowered = text.lower()
+        assert tf.letter_runs(lowered) == tf._LETTERS.findall(lowered)
