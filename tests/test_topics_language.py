@@ -78,3 +78,40 @@ def test_long_texts_embed_a_short_lead_and_short_texts_all_their_words() -> None
                 "peregrinos vindos de vários países da Europa e da América Latina.")
     assert len(sentence) > LONG_LEAD_CHARS and len(sentence.split()) < LEAD_WORDS
     assert lead("", sentence) == sentence
+
+
+MIXED_TEXTS = [
+    "La Banca d'Italia alza i tassi: l'inflazione preoccupa i mercati europei.",
+    "Der Bundestag beschließt das Haushaltsgesetz   nach langer Debatte über Schulden.",
+    "  Leading spaces, UPPER case, digits 2024 and 3.5 % — and “quotes”.",
+    "O governo brasileiro anuncia medidas contra a inflação e o desemprego.",
+    "東京の株式市場は円安で上昇した。",
+    "Президент России встретился с министром.",
+    "",
+    "a a a a a a a a",
+]
+
+
+def test_word_memo_gives_the_tokenizers_own_pieces() -> None:
+    from tasks.tag.word_pieces import MemoTokenizer
+
+    memo = embed_model().encoder._model.sp
+    assert isinstance(memo, MemoTokenizer)  # installed: otherwise the speed figures do not hold
+    fresh = MemoTokenizer(memo.inner)
+    for text in MIXED_TEXTS * 2:  # the second round reads the memo
+        expected = memo.inner.encode(text, out_type=int, add_bos=True, add_eos=True)
+        assert fresh.encode(text, out_type=int, add_bos=True, add_eos=True) == expected
+    assert fresh.memo  # words were remembered
+
+
+def test_letter_runs_match_the_unicode_letter_class() -> None:
+    import re
+
+    from tasks.tag import topic_features as tf
+
+    one = re.compile(r"[^\W\d_]")
+    spelled = re.compile(tf._BMP_LETTERS.pattern.removesuffix("{2,}"))
+    assert all(bool(one.fullmatch(chr(c))) == bool(spelled.fullmatch(chr(c))) for c in range(0x10000))
+    for text in [*MIXED_TEXTS, "ciao😀mondo 𐐨𐐩 deseret", "l'économie dell'economia x2y ab_cd ½ ǅemal"]:
+        lowered = text.lower()
+        assert tf.letter_runs(lowered) == tf._LETTERS.findall(lowered)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from tasks.tag.gazetteer import CURATED, DATA, GENERATED, SCRIPTS, Alias, expand, rows, trie_regex
+from tasks.tag.gazetteer import CURATED, DATA, GENERATED, NON_LATIN, SCRIPTS, Alias, expand, rows, trie_regex
 
 CURATED_SCRIPTS = DATA / "countries_aliases_scripts.tsv"
 CAPITALS = DATA / "countries_capitals.tsv"
@@ -263,6 +263,8 @@ def _cjk(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
 
 def script_matches(text: str, matchers: list[ScriptMatcher]) -> Iterator[tuple[Alias, int, int]]:
     """(entry, start, end) for every non-Latin country name in the text."""
+    if not NON_LATIN.search(text):
+        return  # one scan for all the scripts' letters, rather than one per script, in Latin text
     for matcher in matchers:
         if not matcher.probe.search(text):
             continue

@@ -7,6 +7,7 @@ so a feature seen at training time is spelled the same way at tagging time.
 from __future__ import annotations
 
 import re
+from collections import _count_elements  # type: ignore[attr-defined]
 
 # Letters and digits, with an inner apostrophe kept so "don't" stays one token; currency signs
 # and "%" are tokens of their own because they are strong signals of economic news.
@@ -121,12 +122,37 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}")
 WORDS_MAX = 600  # the multilingual model reads the lead: the topic of a story is set early
 
 
+def _bmp_class(letter: re.Pattern[str]) -> str:
+    """The characters of the Basic Multilingual Plane that `letter` matches, as a regex class of ranges."""
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF or not letter.fullmatch(chr(code)):
+            continue  # surrogates are never letters, and cannot stand in a pattern
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+# The same letter runs, the class spelled out for the Basic Multilingual Plane: the regex engine
+# tests such a class with a table lookup, not Unicode category calls (half the time on news text).
+# Text with characters beyond that plane (emoji, historic scripts) uses _LETTERS.
+_BMP_LETTERS = re.compile("[" + _bmp_class(re.compile(r"[^\W\d_]")) + "]{2,}")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def letter_runs(lowered: str) -> list[str]:
+    """Runs of two or more letters, as _LETTERS.findall gives them."""
+    return (_LETTERS if _ASTRAL.search(lowered) else _BMP_LETTERS).findall(lowered)
+
+
 def word_counts(title: str, text: str) -> dict[str, int]:
     """Counts of the lower-cased words of an article's lead, headline words counted TITLE_WEIGHT times."""
     counts: dict[str, int] = {}
     get = counts.get
-    for word in _LETTERS.findall((title or "")[:600].lower()):
+    for word in letter_runs((title or "")[:600].lower()):
         counts[word] = get(word, 0) + TITLE_WEIGHT
-    for word in _LETTERS.findall((text or "")[: WORDS_MAX * 10].lower())[:WORDS_MAX]:
-        counts[word] = get(word, 0) + 1
+    # The body's words are counted in C (the same counts, in first-seen order, as a loop gives).
+    _count_elements(counts, letter_runs((text or "")[: WORDS_MAX * 10].lower())[:WORDS_MAX])
     return counts

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -41,16 +42,16 @@ class WordModel:
 
     def logits(self, title: str, text: str) -> np.ndarray | None:
         """Topic logits of a text (before the temperature), None when it has no known word."""
-        get = self.index.get
-        rows, counts = [], []
-        for word, count in word_counts(title, text).items():
-            row = get(word)
-            if row is not None:
-                rows.append(row)
-                counts.append(count)
-        if not rows:
+        found = word_counts(title, text)
+        # Unknown words map to -1 and are masked out; known ones keep their first-seen order, so
+        # the sums below add the same numbers in the same order as a per-word loop would.
+        everyone = np.fromiter(map(self.index.get, found, repeat(-1)), dtype=np.intp, count=len(found))
+        known = everyone >= 0
+        rows = everyone[known]
+        if not len(rows):
             return None
-        share = self.idf[rows] * (1.0 + np.log(np.array(counts, dtype=np.float32)))
+        counts = np.fromiter(found.values(), dtype=np.float32, count=len(found))[known]
+        share = self.idf[rows] * (1.0 + np.log(counts))
         return (share @ self.weights[rows]) / share.sum() + self.bias
 
     def probabilities(self, title: str, text: str) -> np.ndarray | None:
