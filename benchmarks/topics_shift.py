@@ -20,24 +20,18 @@ import numpy as np
 
 from benchmarks import topics_multi as multi
 from benchmarks.topics_fit import _lse, lbfgs
+from benchmarks.train_topics import soft_targets
 
 L2_GRID = (1.0, 3.0, 10.0, 30.0)
 FOLDS = 5
 MIN_GAIN = 0.02  # nats of cross-validated log-loss a correction must earn to be kept
 MIN_TEXTS = 50  # about three DEV texts per fitted number: fewer give a noise fit (French had 18)
 SIB_WEIGHT = 0.5  # SIB-200 sentences: half a news set (they are not news)
-# AG News "World" (any topic but the four named ones), spread as benchmarks/train_topics.py does.
-WORLD = {"medtop:11000000": 0.5, "medtop:16000000": 0.25, "medtop:02000000": 0.1, "medtop:03000000": 0.15}
 
 
 def weights_targets(docs: list[multi.Doc], codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Soft targets and item weights: every label of every (set, language) block weighs the same."""
-    index = {c: k for k, c in enumerate(codes)}
-    t = np.zeros((len(docs), len(codes)))
-    for i, d in enumerate(docs):
-        shares = WORLD if d.codes == ("WORLD",) else {c: 1 / len(d.codes) for c in d.codes}
-        for c, v in shares.items():
-            t[i, index[c]] += v
+    t = soft_targets(docs, codes)
     labels = Counter((d.set_name, d.lang, d.label) for d in docs)
     per_block = Counter(key[:2] for key in labels)
     w = np.array([(SIB_WEIGHT if d.set_name == "sib200" else 1.0)

@@ -58,14 +58,20 @@ def is_dev(doc: multi.Doc) -> bool:
     return doc.set_name != "iptc" and int.from_bytes(digest[:8], "big") / 2**64 < DEV_SHARE
 
 
-def targets(docs: list[multi.Doc], codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Target distributions and item weights (each label of each set and language weighs the same)."""
+def soft_targets(docs: list[multi.Doc], codes: list[str]) -> np.ndarray:
+    """One row per item: its accepted codes share the mass (AG News "World" spread as WORLD says)."""
     index = {c: k for k, c in enumerate(codes)}
     t = np.zeros((len(docs), len(codes)))
     for i, d in enumerate(docs):
         shares = WORLD if d.codes == ("WORLD",) else {c: 1 / len(d.codes) for c in d.codes}
         for c, v in shares.items():
             t[i, index[c]] += v
+    return t
+
+
+def targets(docs: list[multi.Doc], codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Target distributions and item weights (each label of each set and language weighs the same)."""
+    t = soft_targets(docs, codes)
     blocks = {(d.set_name, d.lang) for d in docs}
     labels = Counter((d.set_name, d.lang, d.label) for d in docs)
     per_block = Counter(key[:2] for key in labels)
