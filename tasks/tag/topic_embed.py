@@ -80,16 +80,18 @@ class EmbedModel:
         the English model's; a long text the words alone are sure of skips the embedding (speed).
         A long text also gets its language's prior correction (benchmarks/topics_shift.py): fitted
         on news articles, it leaves short texts (headlines, sentences) as in every other language."""
+        def with_english(z: np.ndarray) -> np.ndarray:
+            return z if english is None else (1 - self.english_mix) * z + self.english_mix * english
+
         short = len(f"{title} {text[: self.short_words * 20]}".split()) < self.short_words
         if short:
-            mixed = self.short_mix * self.log_probabilities(title, text) + (1 - self.short_mix) * words
-            return mixed if english is None else (1 - self.english_mix) * mixed + self.english_mix * english
+            return with_english(self.short_mix * self.log_probabilities(title, text) + (1 - self.short_mix) * words)
         shift = self.language_bias.get(language, 0.0)
-        alone = words if english is None else (1 - self.english_mix) * words + self.english_mix * english
-        if np.exp(alone - alone.max()).max() / np.exp(alone - alone.max()).sum() >= self.skip_from:
+        alone = with_english(words)
+        top = np.exp(alone - alone.max())
+        if top.max() / top.sum() >= self.skip_from:
             return alone + shift
-        mixed = self.long_mix * self.log_probabilities(title, text) + (1 - self.long_mix) * words
-        return (mixed if english is None else (1 - self.english_mix) * mixed + self.english_mix * english) + shift
+        return with_english(self.long_mix * self.log_probabilities(title, text) + (1 - self.long_mix) * words) + shift
 
 
 @functools.cache
