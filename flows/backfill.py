@@ -74,6 +74,7 @@ def backfill(cc_news: str | None = None, paths: list[str] | None = None, sources
         todo, asked = plan(cc_news, list(paths or []), settings.ccnews_base, data)
         todo = todo[:limit_files] if limit_files else todo
         meter = follow_run(len(todo), "files", skipped=asked - len(todo))
+        meter.watch_beats(ctx.staging_dir)  # files read by Dask workers, which this process cannot follow
         futures = [warc_file.submit(loc, n, config, ctx) for n, loc in enumerate(todo)]
         files = [meter.file_done(f.result()) for f in as_completed(futures)]
         shutdown_pools()

@@ -164,7 +164,8 @@ def backfill_file(location: str, index: int, config: BackfillConfig, ctx: RunCon
     stager = Stager(folder, "pages")
     started = time.monotonic()
     try:
-        _read_file(location, config, ctx, stager, report)
+        with progress.heartbeat(progress.beat_path(ctx.staging_dir, index), location, report):
+            _read_file(location, config, ctx, stager, report)
     except StreamError as exc:
         report.status, report.error = "failed", str(exc)
     if report.scan.damage and report.status != "failed":

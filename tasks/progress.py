@@ -2,16 +2,24 @@
 
 The counts are the ones the run keeps anyway: each source's `SourceReport` (mutated in place by
 the fetch and extraction loop) and each WARC file's `FileReport`. This module only keeps hold of
-them and sums them on demand, so following a run costs nothing when nobody looks.
+them and sums them on demand, so following a run costs nothing when nobody looks. A WARC file read
+in another process (a Dask worker) cannot be followed that way: its task writes the file's counts
+to a small "heartbeat" file in the run's staging folder every few seconds, which the run reads.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, TypeVar
+
+BEAT_EVERY = 2.0  # seconds between two heartbeats of a file being read
 
 
 class SourceReport(Protocol):
@@ -73,6 +81,11 @@ class RunProgress:
         self._sources: dict[str, SourceReport] = {}
         self._files: list[FileReport] = []
         self._reading: list[FileReport] = []
+        self._beats: Path | None = None
+
+    def watch_beats(self, folder: Path) -> None:
+        """Also count the files other processes are reading, from their heartbeats in `folder`."""
+        self._beats = folder
 
     def discovered(self, report: SourceReport, to_fetch: int) -> None:
         """A source's listings are read: `to_fetch` of its links are new."""
@@ -112,6 +125,7 @@ class RunProgress:
         with self._lock:
             sources = list(self._sources.values())
             files = self._files + self._reading
+        files += read_beats(self._beats, {getattr(f, "location", None) for f in files}) if self._beats else []
         # A file being read gains sources as it goes: copy its dict (one step under the GIL) first.
         reports = sources + [r for f in files for r in dict(f.sources).values()]
         return Snapshot(
@@ -139,3 +153,78 @@ def begin(parts: int, unit: str = "sources", skipped: int = 0) -> RunProgress:
 def current() -> RunProgress:
     """The run this process follows now (an empty one before any run began)."""
     return _current
+
+
+@dataclass
+class _Counts:
+    """A source-report look-alike holding a heartbeat's sums."""
+
+    fetched: int = 0
+    failed: int = 0
+    new: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class _Records:
+    records: int = 0
+
+
+@dataclass
+class BeatReport:
+    """A file being read elsewhere, as its last heartbeat told (a FileReport look-alike)."""
+
+    location: str
+    scan: _Records = field(default_factory=_Records)
+    sources: dict[str, _Counts] = field(default_factory=dict)
+
+
+def beat_path(folder: Path, index: int) -> Path:
+    return folder / f"progress-{index:05d}.json"
+
+
+def write_beat(path: Path, location: str, report: FileReport) -> None:
+    """The file's counts now, written atomically (a reader never sees half a file)."""
+    reports = list(dict(report.sources).values())
+    counts = {name: sum(getattr(r, name) for r in reports) for name in ("fetched", "failed", "new", "skipped")}
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"location": location, "records": report.scan.records, **counts}))
+    os.replace(tmp, path)
+
+
+def read_beats(folder: Path, skip: set[str | None]) -> list[BeatReport]:
+    """Heartbeats in `folder`, less the files in `skip` (followed in this process, or done)."""
+    beats = []
+    for path in sorted(folder.glob("progress-*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):  # removed or replaced between the listing and the read
+            continue
+        if data.get("location") in skip:
+            continue
+        counts = _Counts(*(int(data.get(k, 0)) for k in ("fetched", "failed", "new", "skipped")))
+        beats.append(BeatReport(data["location"], _Records(int(data.get("records", 0))), {"*": counts}))
+    return beats
+
+
+@contextmanager
+def heartbeat(path: Path, location: str, report: FileReport, every: float = BEAT_EVERY) -> Iterator[None]:
+    """Write `report`'s counts to `path` every `every` seconds while the block runs; remove it after."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                write_beat(path, location, report)
+            except OSError:  # a display's input: never worth failing the file for
+                pass
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    thread = threading.Thread(target=beat, name="newsflow-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        path.unlink(missing_ok=True)

@@ -174,3 +174,30 @@ def test_run_log_is_named_by_the_run_and_old_logs_go(tmp_path: Path) -> None:
     path = log.finish()
     assert path == folder / "20260101T000000Z-abcdef.log" and "a warning of the run" in path.read_text()
     assert not old.exists() and recent.exists()
+
+
+def test_files_read_in_other_processes_count_from_their_heartbeats(tmp_path: Path) -> None:
+    from tasks.backfill import FileReport
+    from tasks.progress import beat_path, heartbeat, write_beat
+
+    meter = RunProgress("files", parts=3)
+    meter.watch_beats(tmp_path)
+    remote = FileReport("remote.warc.gz")  # stands for a report filled in a Dask worker
+    remote.scan.records = 30
+    remote.sources["x"] = SourceReport("x", new=4, fetched=5, skipped=1)
+    with heartbeat(beat_path(tmp_path, 0), remote.location, remote, every=0.02):
+        deadline = time.monotonic() + 5
+        while meter.snapshot().records != 30 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        snap = meter.snapshot()
+        assert (snap.parts_done, snap.records, snap.new, snap.extracted) == (0, 30, 4, 5)
+    assert not list(tmp_path.glob("progress-*"))  # the file is done: its heartbeat is gone
+    meter.file_done(remote)
+    assert (meter.snapshot().records, meter.snapshot().new) == (30, 4)
+    # a file this process follows itself is not counted twice when it also has a heartbeat
+    local = FileReport("local.warc.gz")
+    local.scan.records = 7
+    meter.file_started(local)
+    write_beat(beat_path(tmp_path, 1), local.location, local)
+    (tmp_path / "progress-00002.json").write_text("{not json")  # a torn or foreign file is ignored
+    assert meter.snapshot().records == 37
