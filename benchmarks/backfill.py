@@ -179,7 +179,7 @@ def report(pages, skip, bare_both, per_page, one, ten, again) -> None:  # type: 
         span = (run.flow_end or run.wall) - (run.flow_start or 0.0)
         print(f"| {run.label} | {run.wall:.1f} | {span:.1f} | {run.cpu:.1f} | {run.cpu_by_role} | "
               f"{run.peak_rss_mb:.0f} | {run.peak_pss_mb:.0f} | {run.peak_processes} |")
-    print(f"RSS by role at the ten-file peak (MB): {ten.rss_at_peak}")
+    print(f"RSS by role at the ten-file peak (MB): {ten.rss_at_peak}; PSS by role at its PSS peak: {ten.pss_at_peak}")
     print(f"rerun over the same tree: {again.log.count(': loaded, ')} files read again; "
           + next(x for x in again.log.splitlines() if x.startswith("newsflow backfill")))
 

@@ -36,6 +36,7 @@ class TreeRun:
     peak_processes: int = 0
     cpu_by_role: dict[str, float] = field(default_factory=dict)
     rss_at_peak: dict[str, int] = field(default_factory=dict)
+    pss_at_peak: dict[str, int] = field(default_factory=dict)  # MB by role in the sample of the PSS peak
     harness_cpu: float = 0.0  # this process meanwhile (the local site's server, the sampler): not counted above
     sampler_cpu: float = 0.0  # of which the sampler
     flow_start: float | None = None  # seconds after launch when Prefect logged the flow's start
@@ -68,6 +69,7 @@ class TreeSampler(threading.Thread):
         self.timeline: list[tuple[float, dict[str, int], dict[str, float]]] = []  # RSS and CPU by role
         self.peak_rss, self.peak_pss, self.peak_processes = 0, 0, 0
         self.rss_at_peak: dict[str, int] = {}  # MB by role in the sample with the largest sum
+        self.pss_at_peak: dict[str, int] = {}  # the same for the largest PSS sum
         self.pss_every, self.samples, self.own_cpu = pss_every, 0, 0.0
         self._done = threading.Event()
 
@@ -84,6 +86,7 @@ class TreeSampler(threading.Thread):
             return
         rss = pss = 0
         by_role: dict[str, int] = {}
+        pss_by_role: dict[str, int] = {}
         with_pss = self.samples % self.pss_every == 0
         self.samples += 1
         for proc in procs:
@@ -98,8 +101,12 @@ class TreeSampler(threading.Thread):
                         self.roles[key] = role(proc, self.root.pid)
                     self.cpu[key] = times.user + times.system
                     by_role[self.roles[key]] = by_role.get(self.roles[key], 0) + memory.rss
+                    if with_pss:
+                        pss_by_role[self.roles[key]] = pss_by_role.get(self.roles[key], 0) + memory.pss
             except psutil.Error:
                 continue  # exited between listing and reading
+        if with_pss and pss > self.peak_pss:
+            self.pss_at_peak = {k: round(v / 2**20) for k, v in pss_by_role.items()}
         self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
         self.timeline.append((time.monotonic(), by_role, self.cpu_by_role()))
         if rss == self.peak_rss:
@@ -156,7 +163,7 @@ def run_tree(label: str, argv: list[str], env: dict[str, str], log: Path, run_lo
         label, wall, sum(sampler.cpu.values()),
         (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         sampler.peak_rss / 2**20, sampler.peak_pss / 2**20, sampler.peak_processes,
-        sampler.cpu_by_role(), sampler.rss_at_peak, own, sampler.own_cpu, start, end, code, text,
+        sampler.cpu_by_role(), sampler.rss_at_peak, sampler.pss_at_peak, own, sampler.own_cpu, start, end, code, text,
     )
 
 

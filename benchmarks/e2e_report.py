@@ -31,6 +31,7 @@ def headline(pages: int, first: TreeRun, base_pps: float, base_cpu_ms: float) ->
         "cpu_vs_baseline": round(1000 * first.cpu / pages / base_cpu_ms, 2),
         "peak_rss_mb": round(first.peak_rss_mb, 1), "peak_pss_mb": round(first.peak_pss_mb, 1),
         "peak_processes": first.peak_processes, "rss_at_peak_mb": first.rss_at_peak,
+        "pss_at_peak_mb": first.pss_at_peak,
         "cpu_s_by_role": first.cpu_by_role,
         "harness_cpu_s": round(first.harness_cpu, 2), "sampler_cpu_s": round(first.sampler_cpu, 2),
     }
@@ -135,7 +136,8 @@ def table(r: dict[str, Any]) -> list[str]:
         f"the harness's own CPU meanwhile, on the same cores (the local site's server and the sampler): "
         f"{e.get('harness_cpu_s', 0):.1f} s, of which the sampler {e.get('sampler_cpu_s', 0):.1f} s",
         f"peak memory of the tree: RSS {e['peak_rss_mb']:.0f} MB, PSS {e.get('peak_pss_mb', 0):.0f} MB over "
-        f"{e['peak_processes']} processes; RSS MB by process at the peak: {e.get('rss_at_peak_mb')}",
+        f"{e['peak_processes']} processes; RSS MB by process at the peak: {e.get('rss_at_peak_mb')}; "
+        f"PSS MB by process at the PSS peak: {e.get('pss_at_peak_mb')}",
         f"Prefect: no-op flow with ingest's task graph {p['noop_flow_new_db_s']:.1f} s on a new database "
         f"({100 * p['share_noop']:.0f}% of the first run), {p['noop_flow_existing_db_s']:.1f} s on an existing "
         f"one; first run: launch -> flow start {p['launch_to_flow_start_s']:.1f} s, flow end -> exit "
