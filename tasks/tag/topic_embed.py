@@ -76,24 +76,47 @@ class EmbedModel:
         z = z - z.max()
         return z - np.log(np.exp(z).sum())
 
+    def log_probabilities_many(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """log_probabilities of many (title, text) pairs, one row each: their leads are embedded
+        together, and the encoder reads its weights once per batch of leads rather than once per
+        lead (half the time per lead). Equal to the one-at-a-time rows up to float rounding."""
+        z = self.encoder.encode([lead(title, text) for title, text in pairs]) @ self.weights + self.bias
+        z = z - z.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+    def _short(self, title: str, text: str) -> bool:
+        """Texts of fewer than short_words words lean more on the embedding."""
+        return len(f"{title} {text[: self.short_words * 20]}".split()) < self.short_words
+
+    def _with_english(self, z: np.ndarray, english: np.ndarray | None) -> np.ndarray:
+        return z if english is None else (1 - self.english_mix) * z + self.english_mix * english
+
+    def _sure(self, alone: np.ndarray) -> bool:
+        """A long text whose words alone give a topic skip_from probability skips the embedding."""
+        top = np.exp(alone - alone.max())
+        return bool(top.max() / top.sum() >= self.skip_from)
+
+    def reads_lead(self, title: str, text: str, words: np.ndarray, english: np.ndarray | None) -> bool:
+        """Whether combine needs the embedding of this text's lead."""
+        return self._short(title, text) or not self._sure(self._with_english(words, english))
+
     def combine(self, title: str, text: str, words: np.ndarray, english: np.ndarray | None,
-                language: str) -> np.ndarray:  # fmt: skip
+                language: str, embedded: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """Mixed log-probabilities (before the temperature) from the word model's and, in English,
         the English model's; a long text the words alone are sure of skips the embedding (speed).
         A long text also gets its language's prior correction (benchmarks/topics_shift.py): fitted
-        on news articles, it leaves short texts (headlines, sentences) as in every other language."""
-        def with_english(z: np.ndarray) -> np.ndarray:
-            return z if english is None else (1 - self.english_mix) * z + self.english_mix * english
+        on news articles, it leaves short texts (headlines, sentences) as in every other language.
+        `embedded`: the lead's log_probabilities when already worked out (with other leads')."""
+        def lead_probs() -> np.ndarray:
+            return embedded if embedded is not None else self.log_probabilities(title, text)
 
-        short = len(f"{title} {text[: self.short_words * 20]}".split()) < self.short_words
-        if short:
-            return with_english(self.short_mix * self.log_probabilities(title, text) + (1 - self.short_mix) * words)
+        if self._short(title, text):
+            return self._with_english(self.short_mix * lead_probs() + (1 - self.short_mix) * words, english)
         shift = self.language_bias.get(language, 0.0)
-        alone = with_english(words)
-        top = np.exp(alone - alone.max())
-        if top.max() / top.sum() >= self.skip_from:
+        alone = self._with_english(words, english)
+        if self._sure(alone):
             return alone + shift
-        return with_english(self.long_mix * self.log_probabilities(title, text) + (1 - self.long_mix) * words) + shift
+        return self._with_english(self.long_mix * lead_probs() + (1 - self.long_mix) * words, english) + shift
 
 
 @functools.cache

@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,26 +151,63 @@ def _read(path: Path, lexicon: Lexicon) -> _Model:
 
 def tag_topics(title: str, text: str, language: str | None = None) -> list[dict]:
     """Topics of an article: [{"code", "label", "score"}], top-level best first, then second-level."""
+    read = _read_words(title, text, language)
+    return _topics(read, None) if read is not None else []
+
+
+def tag_topics_many(items: Sequence[tuple[str, str, str | None]]) -> list[list[dict]]:
+    """tag_topics of many (title, text, language) items, in order: the same topics, the scores equal up to
+    float rounding, in less time (the leads that need the sentence encoder are embedded together)."""
+    reads = [_read_words(title, text, language) for title, text, language in items]
+    embed = embed_model()
+    wanted = [k for k, r in enumerate(reads) if r is not None and embed.reads_lead(r.title, r.text, r.words, r.english)]
+    embedded: dict[int, np.ndarray] = {}
+    if wanted:
+        rows = embed.log_probabilities_many([(reads[k].title, reads[k].text) for k in wanted])  # type: ignore[union-attr]
+        embedded = dict(zip(wanted, rows, strict=True))
+    return [_topics(r, embedded.get(k)) if r is not None else [] for k, r in enumerate(reads)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """What tagging reads of an article before the sentence encoder."""
+
+    title: str
+    text: str
+    language: str
+    words: np.ndarray  # the word model's log-probabilities
+    english: np.ndarray | None  # the English model's, English texts only
+    read: tuple[list[float], list[float], dict[str, float]] | None  # the English model's reading
+
+
+def _read_words(title: str, text: str, language: str | None) -> _Words | None:
+    """The word models' view of an article, None when it gets no topics."""
     if language is None:  # too short to tell: taken as English, the most common language of news
         language = choose_language(f"{title}\n{text}", None, "en") or "en"
     language = language.lower().split("-")[0]
     if language not in SUPPORTED:
-        return []
-    words = word_model()
-    word_logits = words.logits(title, text)
+        return None
+    word_logits = word_model().logits(title, text)
     if word_logits is None:
-        return []
+        return None
     model = _model()
     read = _read_article(model, title, text) if language == "en" else None
     english = _log_softmax(np.array(read[0]) / model.temperature) if read is not None else None
+    return _Words(title, text, language, _log_softmax(word_logits), english, read)
+
+
+def _topics(words: _Words, embedded: np.ndarray | None) -> list[dict]:
+    """Listed topics from the word models' view and, when already worked out, the lead's embedding."""
+    model = _model()
     embed = embed_model()
-    mixed = embed.combine(title, text, _log_softmax(word_logits), english, language)
+    mixed = embed.combine(words.title, words.text, words.words, words.english, words.language, embedded)
     probs = np.exp(_log_softmax(mixed / embed.temperature))
     score = probs.tolist()
     ranked = sorted(range(len(score)), key=lambda k: -score[k])[:MAX_LISTED]
     # The main topic is listed unless the text is about nothing in particular; others need the threshold.
     listed = [k for i, k in enumerate(ranked) if score[k] >= (MAIN_MIN if i == 0 else embed.threshold)]
     out = [_item(model.codes[k], model.labels[k], score[k]) for k in listed]
+    read = words.read
     subs = [s for k in listed for s in _subtopics(model, k, score[k], read[2])] if read else []
     return out + sorted(subs, key=lambda s: -s["score"])
 
