@@ -5,8 +5,10 @@ its items whose top-1 topic is one of the label's accepted codes (an item with n
 wrong). Coverage: share of texts with any topic. SIB-200 agreement: share of Flores sentences
 whose translation gets the same top-1 topic as the English sentence (no topic on both counts).
 Speed: articles per second of wall-clock time and per CPU-second (the figure to read on a machine
-shared with other work), on one core; every timed pass starts with the encoder's word memo empty
-(tasks/tag/word_pieces.py), so tagging the same texts twice does not flatter the second figure.
+shared with other work), on one core, one article at a time (as ingestion tags) and, last figure,
+in retag's batches (tasks/process.tag_batch: the leads of a batch are embedded together); every
+timed pass starts with the encoder's word memo empty (tasks/tag/word_pieces.py), so tagging the
+same texts twice does not flatter the second figure.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import time
 from collections import defaultdict
 
 from benchmarks import topics_multi as multi
+from tasks.process import tag_batch
+from tasks.store.retag import BATCH
 from tasks.tag.countries import tag_countries
 from tasks.tag.topic_embed import forget_words
 from tasks.tag.topics import tag_topics
@@ -73,10 +77,12 @@ def speed(part: str) -> None:
         words = " ".join(parts).split()
         articles = [" ".join(words[i : i + SPEED_WORDS]) for i in range(0, len(words) - SPEED_WORDS, SPEED_WORDS)][:300]
         topics, both = _timed(articles, lang, False), _timed(articles, lang, True)
+        batched = _timed_batches(articles, lang)
         n = len(articles)
         print(f"speed {lang}: topics {n / topics[0]:,.0f} articles/s ({n / topics[1]:,.0f} per CPU-second), "
               f"countries + topics {n / both[0]:,.0f} articles/s ({n / both[1]:,.0f} per CPU-second) "
-              f"({n} articles of {SPEED_WORDS} words, one core)")  # fmt: skip
+              f"({n} articles of {SPEED_WORDS} words, one core); in retag's batches of {BATCH}: "
+              f"{n / batched:,.0f} per CPU-second")  # fmt: skip
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process with both models loaded: {rss:.0f} MB")
 
@@ -107,6 +113,15 @@ def _timed(articles: list[str], lang: str, with_countries: bool) -> tuple[float,
             tag_countries("", body)
         tag_topics("", body, lang)
     return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _timed_batches(articles: list[str], lang: str) -> float:
+    """CPU seconds to tag articles (countries + topics) as retag does: tag_batch, BATCH at a time."""
+    forget_words()
+    cpu = time.process_time()
+    for i in range(0, len(articles), BATCH):
+        tag_batch([(str(k), "", body, lang) for k, body in enumerate(articles[i : i + BATCH])])
+    return time.process_time() - cpu
 
 
 def main(part: str) -> None:
