@@ -160,11 +160,12 @@ def tag_topics_many(items: Sequence[tuple[str, str, str | None]]) -> list[list[d
     float rounding, in less time (the leads that need the sentence encoder are embedded together)."""
     reads = [_read_words(title, text, language) for title, text, language in items]
     embed = embed_model()
-    wanted = [k for k, r in enumerate(reads) if r is not None and embed.reads_lead(r.title, r.text, r.words, r.english)]
+    known = [(k, r) for k, r in enumerate(reads) if r is not None]
+    wanted = [(k, r) for k, r in known if embed.reads_lead(r.title, r.text, r.words, r.english)]
     embedded: dict[int, np.ndarray] = {}
     if wanted:
-        rows = embed.log_probabilities_many([(reads[k].title, reads[k].text) for k in wanted])  # type: ignore[union-attr]
-        embedded = dict(zip(wanted, rows, strict=True))
+        rows = embed.log_probabilities_many([(r.title, r.text) for _, r in wanted])
+        embedded = dict(zip((k for k, _ in wanted), rows, strict=True))
     return [_topics(r, embedded.get(k)) if r is not None else [] for k, r in enumerate(reads)]
 
 
