@@ -94,11 +94,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     prefect_env(settings.data_dir)
     from flows.prefect_server import ServerError
     from flows.progress import terminal
-    from flows.run_api import run_api
+    from flows.run_api import run_api, template_folder
 
     print(f"newsflow: ingesting {len(sources)} sources into {settings.data_dir}/", file=sys.stderr)
-    with run_api() as api_ready, terminal(settings.data_dir, "ingest", args.verbose,
-                                          settings.progress_interval) as run_log:
+    templates = template_folder(settings.prefect_db_cache)
+    with run_api(templates) as api_ready, terminal(settings.data_dir, "ingest", args.verbose,
+                                                   settings.progress_interval) as run_log:
         from flows.ingest import ingest
         from flows.output import print_summary
         from flows.runners import task_runner_kind

@@ -57,18 +57,57 @@ def start(host: str, port: int, env: dict[str, str], log_file: Path) -> subproce
                   env, log_file)
 
 
-def start_api(port: int, env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
-    """Start the API alone on 127.0.0.1:port, as Prefect's temporary server runs it (no UI, no services)."""
+def start_api(port: int, env: dict[str, str], log_file: Path,
+              db_templates: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start the API alone on 127.0.0.1:port, as Prefect's temporary server runs it (no UI, no services).
+
+    With `db_templates`, a new home's database starts from a migrated template kept there
+    (flows/prefect_db_template.py) instead of being migrated from nothing.
+    """
+    from flows.prefect_db_template import ENV
+
     command = [sys.executable, "-m", "uvicorn", "--factory", f"{__name__}:api_app", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "error", "--lifespan", "on"]
+    env = {k: v for k, v in env.items() if k != ENV}
+    if db_templates is not None:
+        env[ENV] = str(db_templates)
     return _spawn(command, {**env, "PREFECT_UI_ENABLED": "0"}, log_file)
 
 
 def api_app() -> Any:
     """uvicorn's app factory for start_api (imported in the server process only)."""
+    import prefect
     from prefect.server.api.server import create_app
+    from prefect.settings import get_current_settings
 
-    return create_app(ephemeral=True, final=True)
+    from flows import prefect_db_template
+
+    plan = None
+    if folder := os.environ.get(prefect_db_template.ENV):
+        url = get_current_settings().server.database.connection_url
+        plan = prefect_db_template.prepare(Path(folder), url.get_secret_value() if url else None,
+                                           prefect.__version__)
+    app = create_app(ephemeral=True, final=True)
+    if plan is not None and plan.save:
+        _save_template_after_startup(app, plan)
+    return app
+
+
+def _save_template_after_startup(app: Any, plan: Any) -> None:
+    """Once Prefect's own start-up (migrations, block types) is done, before the first request: keep the template."""
+    from contextlib import asynccontextmanager
+
+    from flows import prefect_db_template
+
+    started = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        async with started(app) as state:
+            prefect_db_template.save(plan.db, plan.template, plan.head)
+            yield state
+
+    app.router.lifespan_context = lifespan
 
 
 def _spawn(command: list[str], env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:

@@ -5,18 +5,29 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flows import prefect_server
 
 
+def template_folder(setting: str) -> Path | None:
+    """Where the Prefect database templates live (Settings.prefect_db_cache); None when turned off."""
+    from flows.prefect_db_template import default_folder
+
+    if setting.strip().lower() in ("off", "none", "false", "0"):
+        return None
+    return Path(setting).expanduser() if setting.strip() else default_folder()
+
+
 @contextmanager
-def run_api() -> Iterator[Callable[[], object]]:
+def run_api(db_templates: Path | None = None) -> Iterator[Callable[[], object]]:
     """Yield `ready`, to call before the first flow run: it waits until the API answers.
 
     With no API configured, Prefect would start its temporary server only when the flow is
     called, after ~4 s of imports, and import its whole server (~90 MB) into this process to
     do so. The same API app started here, as a plain child process, boots while we import.
-    A configured API (PREFECT_API_URL, a profile, a dashboard) is used as it is.
+    A configured API (PREFECT_API_URL, a profile, a dashboard) is used as it is. A new Prefect
+    home's database is copied from the migrated template in `db_templates` when there is one.
     """
     import prefect.context
     from prefect.settings import get_current_settings
@@ -29,7 +40,7 @@ def run_api() -> Iterator[Callable[[], object]]:
         return
     port = prefect_server.free_port()
     api_url, log_file = f"http://127.0.0.1:{port}/api", settings.home / "run-api.log"
-    proc = prefect_server.start_api(port, dict(os.environ), log_file)
+    proc = prefect_server.start_api(port, dict(os.environ), log_file, db_templates)
     saved = {name: os.environ.get(name) for name in ("PREFECT_API_URL", "PREFECT_UI_URL")}
     os.environ["PREFECT_API_URL"] = api_url
     os.environ.setdefault("PREFECT_UI_URL", "")  # else Prefect logs "View at" links to a UI not served
