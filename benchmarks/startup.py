@@ -46,6 +46,9 @@ def one_round(code: Path, sources: Path, root: Path, cache: Path, reruns: int, f
 
     def record(kind: str, run: e2e_ingest.TreeRun) -> None:
         out.setdefault(f"{kind}: wall", []).append(run.wall)
+        out.setdefault(f"{kind}: CPU s, whole tree", []).append(run.cpu)
+        for role, seconds in sorted(run.cpu_by_role.items()):
+            out.setdefault(f"{kind}: CPU s, {role}", []).append(seconds)
         if run.flow_start is not None:
             out.setdefault(f"{kind}: launch to flow start", []).append(run.flow_start)
         if run.flow_end is not None:
@@ -88,9 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             loads.append(os.getloadavg())
     for code in codes:
         print(f"\n{code}")
-        print(f"  {'what':<44} {'median s':>9} {'min':>6} {'max':>6}  n")
+        print(f"  {'what':<58} {'median s':>9} {'min':>6} {'max':>6}  n")
         for key, values in results[code].items():
-            print(f"  {key:<44} {statistics.median(values):>9.2f} {min(values):>6.2f} {max(values):>6.2f}  {len(values)}")
+            print(f"  {key:<58} {statistics.median(values):>9.2f} {min(values):>6.2f} {max(values):>6.2f}  {len(values)}")
     print(f"\nload average (1 min) per round: {' -> '.join(f'{la[0]:.2f}' for la in loads)}; "
           f"{os.cpu_count()} cores; {len(pages)} pages, {args.outlets} outlets")
     return 0

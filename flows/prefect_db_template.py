@@ -102,13 +102,14 @@ def seed(db: Path, template: Path, head: str) -> bool:
     """
     if any(p.exists() for p in _files(db)):  # a stray -wal must never meet another database
         return False
+    if not db.parent.is_dir():  # Prefect's own error about it stays as it was
+        return False
     try:
         before = template.stat()
     except OSError:
         return False
     tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
     try:
-        db.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template, tmp)
         if not usable(tmp, head):
             log.warning("Prefect database template %s is damaged; ignored, and rebuilt by this run", template)

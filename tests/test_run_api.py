@@ -16,10 +16,10 @@ from flows import prefect_server
 ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = """
-import os, sys
 from flows.run_api import run_api
 with run_api() as ready:
-    print("api", os.environ.get("PREFECT_API_URL"), ready(), flush=True)
+    from prefect.settings import get_current_settings
+    print("api", get_current_settings().api.url, ready(), flush=True)
 """
 
 
