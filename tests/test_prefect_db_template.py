@@ -31,6 +31,12 @@ def migrated_db(path: Path, head: str = HEAD, runs: int = 0) -> Path:
     return path
 
 
+def home(path: Path) -> Path:
+    """A Prefect home folder (it exists before its API starts: the API's log is written there)."""
+    path.mkdir(parents=True)
+    return path
+
+
 def user_version(path: Path) -> int:
     with closing(sqlite3.connect(path)) as con:
         return int(con.execute("pragma user_version").fetchone()[0])
@@ -63,7 +69,7 @@ def test_templates_are_per_prefect_version_and_head(tmp_path: Path) -> None:
 def test_seed_copies_the_template_into_a_new_home(tmp_path: Path) -> None:
     template = tpl.template_path(tmp_path / "cache", "3.9.1", HEAD)
     tpl.save(migrated_db(tmp_path / "first" / "prefect.db"), template, HEAD)
-    db = tmp_path / "new" / "prefect.db"
+    db = home(tmp_path / "new") / "prefect.db"
     assert tpl.seed(db, template, HEAD)
     assert tpl.usable(db, HEAD) and user_version(db) == tpl.MARK
     assert sorted(p.name for p in db.parent.iterdir()) == ["prefect.db"]
@@ -82,27 +88,33 @@ def test_a_damaged_template_is_ignored_and_removed(tmp_path: Path, damage: str) 
         template.write_bytes(data[: len(data) // 2])
     elif damage == "empty":
         template.write_bytes(b"")
-    db = tmp_path / "new" / "prefect.db"
+    db = home(tmp_path / "new") / "prefect.db"
     assert not tpl.seed(db, template, HEAD)
     assert not db.exists() and not list(db.parent.glob("*prefect.db*"))
     assert not template.exists()  # this run's own migration writes a good one
 
 
+def test_a_missing_database_folder_is_left_to_prefect(tmp_path: Path) -> None:
+    template = tpl.template_path(tmp_path / "cache", "3.9.1", HEAD)
+    tpl.save(migrated_db(tmp_path / "first" / "prefect.db"), template, HEAD)
+    assert not tpl.seed(tmp_path / "missing" / "prefect.db", template, HEAD)
+    assert not (tmp_path / "missing").exists()
+
+
 def test_a_home_with_any_database_file_is_never_seeded(tmp_path: Path) -> None:
     template = tpl.template_path(tmp_path / "cache", "3.9.1", HEAD)
     tpl.save(migrated_db(tmp_path / "first" / "prefect.db"), template, HEAD)
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "prefect.db-wal").write_bytes(b"left over")  # replayed into a new file, it would corrupt it
-    assert not tpl.seed(home / "prefect.db", template, HEAD)
-    assert not (home / "prefect.db").exists()
+    folder = home(tmp_path / "home")
+    (folder / "prefect.db-wal").write_bytes(b"left over")  # replayed into a new file, it would corrupt it
+    assert not tpl.seed(folder / "prefect.db", template, HEAD)
+    assert not (folder / "prefect.db").exists()
 
 
 def test_seed_never_replaces_a_database_another_launch_created(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     template = tpl.template_path(tmp_path / "cache", "3.9.1", HEAD)
     tpl.save(migrated_db(tmp_path / "first" / "prefect.db"), template, HEAD)
-    db = tmp_path / "home" / "prefect.db"
+    db = home(tmp_path / "home") / "prefect.db"
     copy = shutil.copyfile
 
     def racing_copy(src: Path, dst: Path) -> Path:  # another launch's API creates the database meanwhile
