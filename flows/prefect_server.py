@@ -13,7 +13,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flows import prefect_db_template
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 GATE_ENV = "NEWSFLOW__API_GATE"  # set: the API imports, then waits for "go" on stdin before touching its database
@@ -112,16 +115,19 @@ def api_app() -> Any:
     _wait_at_gate()
     plan = None
     if folder := os.environ.get(prefect_db_template.ENV):
-        url = get_current_settings().server.database.connection_url
-        plan = prefect_db_template.prepare(Path(folder), url.get_secret_value() if url else None,
-                                           prefect.__version__)
+        try:
+            url = get_current_settings().server.database.connection_url
+            plan = prefect_db_template.prepare(Path(folder), url.get_secret_value() if url else None,
+                                               prefect.__version__)
+        except Exception as exc:  # the template only saves time: never a reason for the API not to start
+            prefect_db_template.log.warning("Prefect database template not used: %r", exc)
     app = create_app(ephemeral=True, final=True)
     if plan is not None and plan.save:
         _save_template_after_startup(app, plan)
     return app
 
 
-def _save_template_after_startup(app: Any, plan: Any) -> None:
+def _save_template_after_startup(app: Any, plan: prefect_db_template.Plan) -> None:
     """Once Prefect's own start-up (migrations, block types) is done, before the first request: keep the template."""
     from contextlib import asynccontextmanager
 

@@ -175,4 +175,5 @@ def test_new_homes_start_from_the_template_and_a_corrupt_one_is_rebuilt(tmp_path
     saved[0].write_bytes(saved[0].read_bytes()[:4096])  # a partial file, as a full disk might leave
     start_and_use_api(tmp_path / "c", templates)  # ignores it, migrates, writes a good one again
     assert user_version(tmp_path / "c" / "prefect.db") == 0
+    assert "template" in (tmp_path / "c" / "run-api.log").read_text()  # and says so in the API's log
     assert tpl.usable(saved[0], head_of(tmp_path / "c" / "prefect.db"))
