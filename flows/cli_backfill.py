@@ -38,11 +38,12 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     prefect_env(settings.data_dir)
     from flows.prefect_server import ServerError
     from flows.progress import terminal
-    from flows.run_api import run_api
+    from flows.run_api import run_api, template_folder
     from tasks.runlock import RunLocked
 
-    with run_api() as api_ready, terminal(settings.data_dir, "backfill", args.verbose,
-                                          settings.progress_interval) as run_log:
+    templates = template_folder(settings.prefect_db_cache)
+    with run_api(templates) as api_ready, terminal(settings.data_dir, "backfill", args.verbose,
+                                                   settings.progress_interval) as run_log:
         from flows.backfill import backfill
 
         api_ready()

@@ -13,9 +13,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flows import prefect_db_template
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+GATE_ENV = "NEWSFLOW__API_GATE"  # set: the API imports, then waits for "go" on stdin before touching its database
 
 
 class ServerError(RuntimeError):
@@ -57,28 +61,97 @@ def start(host: str, port: int, env: dict[str, str], log_file: Path) -> subproce
                   env, log_file)
 
 
-def start_api(port: int, env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
-    """Start the API alone on 127.0.0.1:port, as Prefect's temporary server runs it (no UI, no services)."""
+def start_api(port: int, env: dict[str, str], log_file: Path, db_templates: Path | None = None,
+              gated: bool = False) -> subprocess.Popen[bytes]:
+    """Start the API alone on 127.0.0.1:port, as Prefect's temporary server runs it (no UI, no services).
+
+    With `db_templates`, a new home's database starts from a migrated template kept there
+    (flows/prefect_db_template.py) instead of being migrated from nothing. A `gated` API does
+    its imports (~2 s of CPU) and then waits for `proceed` or `cancel`: it can be started before
+    we know whether the run wants it.
+    """
+    from flows.prefect_db_template import ENV
+
     command = [sys.executable, "-m", "uvicorn", "--factory", f"{__name__}:api_app", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "error", "--lifespan", "on"]
-    return _spawn(command, {**env, "PREFECT_UI_ENABLED": "0"}, log_file)
+    env = {k: v for k, v in env.items() if k not in (ENV, GATE_ENV)}
+    if db_templates is not None:
+        env[ENV] = str(db_templates)
+    if gated:
+        env[GATE_ENV] = "1"
+    return _spawn(command, {**env, "PREFECT_UI_ENABLED": "0"}, log_file, gated)
+
+
+def proceed(proc: subprocess.Popen[bytes]) -> None:
+    """Let a gated API go on to open its database and serve."""
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):  # it died meanwhile: wait_healthy reports its log
+            proc.stdin.write(b"go\n")
+            proc.stdin.close()
+
+
+def cancel(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a gated API that is not wanted; it has not touched any database."""
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()  # end of input: the gate exits
+    stop(proc, grace=2)
+
+
+def _wait_at_gate() -> None:
+    """In a gated API: block until the parent says go; end of input means it is not wanted."""
+    if os.environ.pop(GATE_ENV, None) and sys.stdin.readline().strip() != "go":
+        raise SystemExit(0)
 
 
 def api_app() -> Any:
     """uvicorn's app factory for start_api (imported in the server process only)."""
+    import prefect
     from prefect.server.api.server import create_app
+    from prefect.settings import get_current_settings
 
-    return create_app(ephemeral=True, final=True)
+    from flows import prefect_db_template
+
+    _wait_at_gate()
+    plan = None
+    if folder := os.environ.get(prefect_db_template.ENV):
+        try:
+            url = get_current_settings().server.database.connection_url
+            plan = prefect_db_template.prepare(Path(folder), url.get_secret_value() if url else None,
+                                               prefect.__version__)
+        except Exception as exc:  # the template only saves time: never a reason for the API not to start
+            prefect_db_template.log.warning("Prefect database template not used: %r", exc)
+    app = create_app(ephemeral=True, final=True)
+    if plan is not None and plan.save:
+        _save_template_after_startup(app, plan)
+    return app
 
 
-def _spawn(command: list[str], env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
+def _save_template_after_startup(app: Any, plan: prefect_db_template.Plan) -> None:
+    """Once Prefect's own start-up (migrations, block types) is done, before the first request: keep the template."""
+    from contextlib import asynccontextmanager
+
+    from flows import prefect_db_template
+
+    started = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        async with started(app) as state:
+            prefect_db_template.save(plan.db, plan.template, plan.head)
+            yield state
+
+    app.router.lifespan_context = lifespan
+
+
+def _spawn(command: list[str], env: dict[str, str], log_file: Path, pipe: bool = False) -> subprocess.Popen[bytes]:
     """The server in its own session, so a terminal's Ctrl-C reaches only us."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as out:
         return subprocess.Popen(
             command,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if pipe else subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -104,7 +177,7 @@ def wait_healthy(proc: subprocess.Popen[bytes], api_url: str, timeout: float, lo
             raise ServerError(f"the Prefect server exited with code {proc.returncode}:\n{tail(log_file)}")
         if healthy(api_url, timeout=1.0):
             return time.monotonic() - began
-        time.sleep(0.2)
+        time.sleep(0.05)  # a refused connection costs microseconds; the run waits on this
     raise ServerError(f"the Prefect server did not answer {api_url}/health within {timeout:.0f} s:\n{tail(log_file)}")
 
 

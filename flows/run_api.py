@@ -3,33 +3,62 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flows import prefect_server
 
 
+def template_folder(setting: str) -> Path | None:
+    """Where the Prefect database templates live (Settings.prefect_db_cache); None when turned off."""
+    from flows.prefect_db_template import default_folder
+
+    if setting.strip().lower() in ("off", "none", "false", "0"):
+        return None
+    return Path(setting).expanduser() if setting.strip() else default_folder()
+
+
 @contextmanager
-def run_api() -> Iterator[Callable[[], object]]:
+def run_api(db_templates: Path | None = None) -> Iterator[Callable[[], object]]:
     """Yield `ready`, to call before the first flow run: it waits until the API answers.
 
     With no API configured, Prefect would start its temporary server only when the flow is
     called, after ~4 s of imports, and import its whole server (~90 MB) into this process to
-    do so. The same API app started here, as a plain child process, boots while we import.
-    A configured API (PREFECT_API_URL, a profile, a dashboard) is used as it is.
+    do so. The same API app started here, as a plain child process, boots while we import:
+    it starts before even Prefect's settings are read (~1 s of imports), and waits at a gate
+    before touching its database until they say the run wants it.
+    A configured API (PREFECT_API_URL, a profile, a dashboard) is used as it is. A new Prefect
+    home's database is copied from the migrated template in `db_templates` when there is one.
     """
-    import prefect.context
-    from prefect.settings import get_current_settings
+    early = _start_early(db_templates)
+    try:
+        import prefect.context
+        from prefect.settings import get_current_settings
 
-    settings = get_current_settings()
-    # Missing in older Prefect releases: those start their temporary server themselves.
-    refresh = getattr(prefect.context, "refresh_global_settings_context", None)
-    if settings.api.url or not settings.server.ephemeral.enabled or refresh is None:
+        settings = get_current_settings()
+        # Missing in older Prefect releases: those start their temporary server themselves.
+        refresh = getattr(prefect.context, "refresh_global_settings_context", None)
+        wanted = not (settings.api.url or not settings.server.ephemeral.enabled or refresh is None)
+    except BaseException:
+        if early is not None:
+            prefect_server.cancel(early[0])
+        raise
+    log_file = settings.home / "run-api.log"
+    if early is not None and (not wanted or early[2].parent != settings.home.expanduser().resolve()):
+        prefect_server.cancel(early[0])
+        early = None
+    if not wanted or refresh is None:
         yield lambda: None
         return
-    port = prefect_server.free_port()
-    api_url, log_file = f"http://127.0.0.1:{port}/api", settings.home / "run-api.log"
-    proc = prefect_server.start_api(port, dict(os.environ), log_file)
+    if early is None:
+        port = prefect_server.free_port()
+        proc = prefect_server.start_api(port, dict(os.environ), log_file, db_templates)
+    else:
+        proc, port, _ = early
+        prefect_server.proceed(proc)
+    api_url = f"http://127.0.0.1:{port}/api"
     saved = {name: os.environ.get(name) for name in ("PREFECT_API_URL", "PREFECT_UI_URL")}
     os.environ["PREFECT_API_URL"] = api_url
     os.environ.setdefault("PREFECT_UI_URL", "")  # else Prefect logs "View at" links to a UI not served
@@ -46,3 +75,13 @@ def run_api() -> Iterator[Callable[[], object]]:
                 os.environ[name] = value
         refresh()
         prefect_server.stop(proc, grace=5)
+
+
+def _start_early(db_templates: Path | None) -> tuple[subprocess.Popen[bytes], int, Path] | None:
+    """A gated API started before Prefect is imported, unless the environment already names an API."""
+    home = os.environ.get("PREFECT_HOME")  # (`newsflow` sets it for the data directory)
+    if not home or os.environ.get("PREFECT_API_URL"):
+        return None
+    log_file = Path(home).expanduser().resolve() / "run-api.log"
+    port = prefect_server.free_port()
+    return prefect_server.start_api(port, dict(os.environ), log_file, db_templates, gated=True), port, log_file

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     progress_interval: float = Field(12.0, ge=0)  # seconds between progress lines when not on a terminal
     task_runner: str = "threads"  # threads | dask (read at import by flows.runners)
     dask_address: str = ""  # tcp://host:8786 of an existing Dask scheduler; empty = a local cluster
+    # Folder of migrated Prefect databases that new Prefect homes start from (flows/prefect_db_template.py):
+    # empty = the user's cache folder, "off" = none (every new home migrates its own).
+    prefect_db_cache: str = ""
 
     @field_validator("task_runner")
     @classmethod

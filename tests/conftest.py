@@ -15,6 +15,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "tasks,warehouse")
+# New Prefect homes start from a migrated database kept here, not in the user's cache.
+os.environ.setdefault("NEWSFLOW_PREFECT_DB_CACHE", str(ROOT / ".prefect" / "db-templates"))
 
 # The shared corpus lives beside the project folder; a user's fresh clone has none.
 CORPUS = Path(os.environ.get("NEWSFLOW_CORPUS", ROOT.parent / "shared" / "corpus"))

@@ -1,0 +1,83 @@
+"""The run's own Prefect API: started before Prefect's settings are read, used only when they want it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from flows import prefect_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PROBE = """
+from flows.run_api import run_api
+with run_api() as ready:
+    from prefect.settings import get_current_settings
+    print("api", get_current_settings().api.url, ready(), flush=True)
+"""
+
+
+def api_processes(home: Path) -> list[psutil.Process]:
+    """Run API processes (gated or not) started for this Prefect home that are still alive."""
+    found = []
+    for proc in psutil.process_iter(["cmdline", "environ"]):
+        try:
+            cmd, env = proc.info["cmdline"] or (), proc.info["environ"] or {}
+        except psutil.Error:
+            continue
+        if any("prefect_server:api_app" in a for a in cmd) and env.get("PREFECT_HOME") == str(home):
+            found.append(proc)
+    return found
+
+
+def probe(home: Path, **env: str) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    full.update(PYTHONPATH=str(ROOT), PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", **env)
+    return subprocess.run([sys.executable, "-c", PROBE], env=full, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_a_gated_api_waits_and_a_cancelled_one_never_opens_its_database(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    proc = prefect_server.start_api(prefect_server.free_port(), env, home / "run-api.log", gated=True)
+    try:
+        time.sleep(6)  # its imports done (or nearly): it must still be waiting at the gate
+        assert proc.poll() is None
+        assert not list(home.glob("prefect.db*"))
+    finally:
+        began = time.monotonic()
+        prefect_server.cancel(proc)
+    assert proc.poll() is not None and time.monotonic() - began < 10
+    assert not list(home.glob("prefect.db*"))
+
+
+@pytest.mark.slow
+def test_a_profile_naming_an_api_stops_the_early_one(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "profiles.toml").write_text('active = "remote"\n\n[profiles.remote]\n'
+                                        'PREFECT_API_URL = "http://127.0.0.1:9/api"\n')
+    done = probe(home)
+    assert done.returncode == 0, done.stderr
+    assert "api http://127.0.0.1:9/api None" in done.stdout  # the profile's API, no waiting
+    assert not api_processes(home)
+    assert not list(home.glob("prefect.db*"))
+
+
+@pytest.mark.slow
+def test_with_no_api_configured_the_run_gets_its_own(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    done = probe(home)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("api "))
+    _, url, waited = line.split(" ")
+    assert url.startswith("http://127.0.0.1:") and float(waited) >= 0
+    assert (home / "prefect.db").exists()
+    assert not api_processes(home)
