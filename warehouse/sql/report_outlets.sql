@@ -2,8 +2,7 @@
 -- home and foreign shares as in the outlet_profile view, countries covered and the top five,
 -- stories, and the share of syndicated articles (joined a story first seen in another outlet).
 -- Stories are articles minus the repeats among shared stories; only articles of shared stories can
--- be syndicated. An article names a country once, so home_articles counts mention rows; it
--- mentions another country unless its first and last country codes are both the home one.
+-- be syndicated. An article names a country once, so home_articles counts mention rows.
 with syndicated as (
     select article_id
     from article_syndication
@@ -25,23 +24,16 @@ outlet_articles as (
     group by a.source_id
 ),
 
-article_reach as (
-    -- grouped by the article alone: its outlet follows from it
-    select
-        any_value(source_id) as source_id,
-        min(country_code) as first_code,
-        max(country_code) as last_code
-    from report_mentions
-    group by row_key
-),
-
 reach as (
+    -- articles naming a country other than home: each names a country once, so a distinct count of
+    -- its non-home mentions, far cheaper than grouping the mentions by article
     select
-        r.source_id,
-        count(*) filter (where r.first_code <> o.home or r.last_code <> o.home) as foreign_articles
-    from article_reach as r
-    inner join outlet_articles as o on o.source_id = r.source_id
-    group by r.source_id
+        m.source_id,
+        count(distinct m.row_key) as foreign_articles
+    from report_mentions as m
+    inner join outlet_articles as o on o.source_id = m.source_id
+    where m.country_code <> o.home
+    group by m.source_id
 ),
 
 country_counts as (
