@@ -59,6 +59,7 @@ def load_files(data_dir: Path, db_path: Path, files: LakeFiles, *, wait: float =
                 continue
             report.files += 1
             report.rows[table] = report.rows.get(table, 0) + rows
+        con.execute(sql("number_tags"))  # tags whose article came later (or before the numbers existed)
         report.views = create_views(con)
         con.execute("checkpoint")
         compat = storage.rewrite_file(con, db_path) if storage.needs_rewrite(con) else None

@@ -5,7 +5,8 @@
 -- shared_story: story_id for the articles of article_shared_stories, null for every other one, a
 -- story of its own: stories are counted as articles minus the repeats among shared_story, which
 -- costs far less than a distinct count over every article.
--- row_key numbers the rows so that the mention tables carry an integer instead of the article id.
+-- row_key is the article's number (schema/005), so the mention tables join and carry an integer
+-- instead of the article id.
 -- shared repeats the article_shared_stories view, so a warehouse whose views predate it still reports.
 create or replace temp table report_articles as
 with shared as (
@@ -22,7 +23,7 @@ with shared as (
 )
 
 select
-    row_number() over () as row_key,
+    d.article_no as row_key,
     d.article_id,
     d.source_id,
     d.day,

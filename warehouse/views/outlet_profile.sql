@@ -36,24 +36,16 @@ mentions as (
         on hash(d.article_id) = hash(ac.article_id) and d.article_id = ac.article_id
 ),
 
-reach as (
-    -- per article: its first and last country code; it mentions a country other than home unless
-    -- both are home
-    select
-        any_value(source_id) as source_id,
-        min(country_code) as first_code,
-        max(country_code) as last_code
-    from mentions
-    group by article_row
-),
-
 foreign_counts as (
+    -- articles naming a country other than home: an article names a country once, so a distinct
+    -- count of the non-home mentions' articles, far cheaper than grouping every mention by article
     select
-        r.source_id,
-        count(*) filter (where r.first_code <> o.home or r.last_code <> o.home) as foreign_articles
-    from reach as r
-    inner join outlet_articles as o on o.source_id = r.source_id
-    group by r.source_id
+        m.source_id,
+        count(distinct m.article_row) as foreign_articles
+    from mentions as m
+    inner join outlet_articles as o on o.source_id = m.source_id
+    where m.country_code <> o.home
+    group by m.source_id
 ),
 
 country_counts as (
