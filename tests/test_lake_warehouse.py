@@ -34,6 +34,9 @@ DUCK_TYPES = {
 }
 
 
+DERIVED = {"article_no"}  # numbered by the load (schema/005), not in the lake
+
+
 @pytest.mark.parametrize("table", list(SCHEMAS))
 def test_lake_schema_agrees_with_warehouse_table(tmp_path: Path, table: str) -> None:
     with connect(tmp_path / "w.duckdb") as con:
@@ -43,7 +46,7 @@ def test_lake_schema_agrees_with_warehouse_table(tmp_path: Path, table: str) -> 
         ).fetchall())
     lake = {f.name: DUCK_TYPES[f.type] for f in SCHEMAS[table]}
     assert lake == {name: columns[name] for name in lake}, f"{table}: lake and warehouse disagree"
-    assert set(columns) == set(lake)
+    assert set(columns) - DERIVED == set(lake)
 
 
 def test_load_is_idempotent_and_catches_up(tmp_path: Path) -> None:

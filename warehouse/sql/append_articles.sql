@@ -1,7 +1,3 @@
 -- The common case: no row of the file is loaded yet (load.py falls back to load_articles.sql).
--- Each new article gets the next numbers (schema/005_article_numbers.sql).
 insert into articles by name
-select
-    f.*,
-    (select coalesce(max(article_no), 0) from articles) + row_number() over () as article_no
-from read_parquet($path, hive_partitioning = false) as f;
+select * from read_parquet($path, hive_partitioning = false);
