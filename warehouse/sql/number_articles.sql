@@ -1,7 +1,7 @@
--- Number the articles that have no number yet, after the highest one, then copy the numbers onto the
--- tag rows that have none (including rows loaded before their article). Every load runs this once
--- after its files, so an interrupted load is numbered by the next one; with nothing new it only
--- finds that no row lacks a number.
+-- Number the articles that have none (loads number theirs as they insert them; this catches rows
+-- from before the numbers existed), after the highest one, then copy the numbers onto the tag rows
+-- that have none (rows loaded since, or before their article). Every load runs this once after its
+-- files, so an interrupted load is numbered by the next one; with nothing new it finds nothing to do.
 update articles as a
 set article_no = n.top + n.position
 from (
