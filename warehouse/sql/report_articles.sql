@@ -5,6 +5,7 @@
 -- shared_story: story_id for the articles of article_shared_stories, null for every other one, a
 -- story of its own: stories are counted as articles minus the repeats among shared_story, which
 -- costs far less than a distinct count over every article.
+-- home is the outlet's country (sources.country), which report_mentions compares each country with.
 -- row_key is the article's number (schema/005), so the mention tables join and carry an integer
 -- instead of the article id.
 -- shared repeats the article_shared_stories view, so a warehouse whose views predate it still reports.
@@ -28,6 +29,7 @@ select
     d.source_id,
     d.day,
     d.language,
+    s.country as home,
     coalesce(sh.story_id, d.article_id) as story_id,
     sh.story_id as shared_story,
     $country is null
@@ -38,6 +40,7 @@ select
     ) as focus
 from article_days as d
 left join shared as sh on sh.article_id = d.article_id
+left join sources as s on s.source_id = d.source_id
 where
     d.day between $first_day and $last_day
     and ($source is null or d.source_id = $source);

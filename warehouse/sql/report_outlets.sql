@@ -12,14 +12,12 @@ with syndicated as (
 outlet_articles as (
     select
         a.source_id,
-        any_value(s.name) as name,
-        any_value(s.country) as home,
+        any_value(a.home) as home,
         count(*) as articles,
         count(*) filter (where a.focus) as focus_articles,
         count(*) - count(a.shared_story) + count(distinct a.shared_story) as stories,
         count(x.article_id) as syndicated
     from report_articles as a
-    left join sources as s on s.source_id = a.source_id
     left join syndicated as x on x.article_id = a.article_id
     group by a.source_id
 ),
@@ -28,12 +26,11 @@ reach as (
     -- articles naming a country other than home: each names a country once, so a distinct count of
     -- its non-home mentions, far cheaper than grouping the mentions by article
     select
-        m.source_id,
-        count(distinct m.row_key) as foreign_articles
-    from report_mentions as m
-    inner join outlet_articles as o on o.source_id = m.source_id
-    where m.country_code <> o.home
-    group by m.source_id
+        source_id,
+        count(distinct row_key) as foreign_articles
+    from report_mentions
+    where abroad
+    group by source_id
 ),
 
 country_counts as (
@@ -58,7 +55,7 @@ top_countries as (
 
 select
     o.source_id,
-    coalesce(o.name, o.source_id) as name,
+    coalesce(s.name, o.source_id) as name,
     o.home,
     o.articles,
     o.focus_articles / o.articles as focus_share,
@@ -69,6 +66,7 @@ select
     o.stories,
     o.syndicated / o.articles as syndicated_share
 from outlet_articles as o
+left join sources as s on s.source_id = o.source_id
 left join reach as r on r.source_id = o.source_id
 left join top_countries as t on t.source_id = o.source_id
 order by o.articles desc, o.source_id;
