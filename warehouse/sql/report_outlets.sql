@@ -3,22 +3,15 @@
 -- stories, and the share of syndicated articles (joined a story first seen in another outlet).
 -- Stories are articles minus the repeats among shared stories; only articles of shared stories can
 -- be syndicated. An article names a country once, so home_articles counts mention rows.
-with syndicated as (
-    select article_id
-    from article_syndication
-    where syndicated
-),
-
-outlet_articles as (
+with outlet_articles as (
     select
         a.source_id,
         any_value(a.home) as home,
         count(*) as articles,
         count(*) filter (where a.focus) as focus_articles,
         count(*) - count(a.shared_story) + count(distinct a.shared_story) as stories,
-        count(x.article_id) as syndicated
+        count(*) filter (where a.syndicated) as syndicated
     from report_articles as a
-    left join syndicated as x on x.article_id = a.article_id
     group by a.source_id
 ),
 
