@@ -19,7 +19,7 @@ with tagged as (
         article_no,
         country_code
     from article_countries
-    where credited and article_id in (select article_id from articles where len(agencies) > 0)
+    where credited and article_no in (select article_no from articles where len(agencies) > 0)
 ),
 
 single_countries as (
