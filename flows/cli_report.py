@@ -119,3 +119,10 @@ def load_report(path: Path, args: argparse.Namespace, wait: float) -> tuple[Repo
             f"the warehouse {path} has no analytics views yet: run `newsflow ingest` "
             "(every load creates them)"
         ) from exc
+    except duckdb.BinderException as exc:
+        if "article_no" not in str(exc):
+            raise
+        raise UserError(  # a warehouse last loaded by a version without article numbers
+            f"the warehouse {path} was last loaded by an older newsflow: run `newsflow ingest` once "
+            "(its load numbers the articles the report joins on)"
+        ) from exc

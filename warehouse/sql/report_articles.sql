@@ -2,8 +2,8 @@
 -- country asked for (every article is in focus without a country filter). Kept as a temporary
 -- table so the report's other queries read a few thousand rows instead of the whole warehouse.
 -- shared_story: the article's story (tasks/stories) for the articles of article_shared_stories,
--- null for every other one, a story of its own: stories are counted as articles minus the repeats among shared_story, which
--- costs far less than a distinct count over every article.
+-- null for every other one, a story of its own: stories are counted as articles minus the repeats
+-- among shared_story, which costs far less than a distinct count over every article.
 -- home is the outlet's country (sources.country), which report_mentions compares each country with.
 -- syndicated: the article joined a story first seen in another outlet (article_syndication).
 -- row_key is the article's number (schema/005), so the mention tables join and carry an integer
