@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from flows.cli import UserError, check_data_dir, settings_from
-from flows.progress import StepLines
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Recreate derived state; the lake (and raw WARCs) are never modified in place."""
+    # imported here: the progress display loads rich, which every other command's parser would pay for
+    from flows.progress import StepLines
     from tasks.process import shutdown_pools
     from tasks.runlock import RunLocked, hold
     from tasks.store.rebuild import rebuild_warehouse, reextract

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flows.cli import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, UserError, settings_from
 
@@ -60,10 +61,7 @@ def _country(text: str) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     """Print the coverage report, or write it as HTML."""
     settings = settings_from(args)
-    report = load_report(settings.warehouse_path, args, settings.lock_wait)
-    from flows.cli_sources import attention_rows
-
-    attention = attention_rows(settings.warehouse_path, args.source, settings.lock_wait)
+    report, attention = load_report(settings.warehouse_path, args, settings.lock_wait)
     if args.html is None:
         from rich.console import Console
 
@@ -87,21 +85,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def load_report(path: Path, args: argparse.Namespace, wait: float) -> Report:
-    """The report's figures, read over a read-only connection; problems become one-line errors."""
+def load_report(path: Path, args: argparse.Namespace, wait: float) -> tuple[Report, list[dict[str, Any]]]:
+    """The report's figures and the sources needing attention, read over one read-only connection
+    (a second one would read the same articles again); problems become one-line errors."""
     import duckdb
 
     from warehouse.db import WarehouseLocked, connect
+    from warehouse.health import health_or_none
     from warehouse.report import NoArticles, ReportError, build_report
+    from warehouse.report_health import needs_attention
 
     if not path.exists():
         raise UserError(f"no warehouse at {path}: run `newsflow ingest` first (or pass --data-dir)")
     top = 15 if args.html else 10
     try:
         with connect(path, read_only=True, wait=wait) as con:
-            return build_report(
+            report = build_report(
                 con, days=args.days, source=args.source, country=args.country, top=top
             )
+            return report, needs_attention(health_or_none(con, datetime.now(UTC)), args.source)
     except NoArticles as exc:
         raise UserError(str(exc), EXIT_NOTHING) from exc
     except ReportError as exc:
@@ -116,4 +118,11 @@ def load_report(path: Path, args: argparse.Namespace, wait: float) -> Report:
         raise UserError(
             f"the warehouse {path} has no analytics views yet: run `newsflow ingest` "
             "(every load creates them)"
+        ) from exc
+    except duckdb.BinderException as exc:
+        if "article_no" not in str(exc):
+            raise
+        raise UserError(  # a warehouse last loaded by a version without article numbers
+            f"the warehouse {path} was last loaded by an older newsflow: run `newsflow ingest` once "
+            "(its load numbers the articles the report joins on)"
         ) from exc

@@ -81,14 +81,6 @@ def health_table(path: Path, now: datetime, wait: float):  # type: ignore[no-unt
 
 
 
-def attention_rows(path: Path, source: str | None, wait: float) -> list[dict[str, Any]]:
-    """Sources that are failing, silent or moved, for the report (empty when health is unknown)."""
-    from warehouse.health import read_health
-    from warehouse.report_health import needs_attention
-
-    return needs_attention(read_health(path, datetime.now(UTC), wait=wait), source)
-
-
 def print_attention(rows: list[dict[str, Any]], console: Any) -> None:
     """The report's attention table in the terminal (one line when every source is fine)."""
     from rich.table import Table

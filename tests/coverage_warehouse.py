@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import connect, create_views, load_dimensions, migrate
+from warehouse.db import connect, create_views, load_dimensions, migrate, number_articles
 
 POLITICS, ECONOMY, CONFLICT = "medtop:11000000", "medtop:04000000", "medtop:16000000"
 D1, D2 = date(2024, 3, 2), date(2024, 3, 3)
@@ -136,5 +136,6 @@ def build(path: Path, *, coverage: bool = True, spikes: bool = False) -> Path:
         insert_articles(con, (COVERAGE if coverage else []) + (spike_articles() if spikes else []))
         if coverage:
             con.executemany("insert into article_stories values (?, ?, ?, ?)", STORIES)
+        number_articles(con)  # as a load does
         create_views(con)
     return path

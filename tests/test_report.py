@@ -211,3 +211,13 @@ def test_terminal_report_counts_stories_beside_articles(data_dir: Path, capsys) 
     # us-wire: 3 articles, 3 stories, b3 joined a story first seen at mx-daily
     assert cells["US Wire"][1:4] == ["3", "3", "33.3 %"]
     assert cells["Diario MX"][1:4] == ["4", "4", "0.0 %"]
+
+
+def test_a_warehouse_loaded_before_article_numbers_asks_for_a_load(tmp_path: Path, capsys) -> None:
+    build(tmp_path / "warehouse.duckdb", coverage=True)
+    with connect(tmp_path / "warehouse.duckdb") as con:  # article_days as an older load created it
+        con.execute("create or replace view article_days as select article_id, source_id, language, "
+                    "cast(coalesce(published_at, fetched_at) as date) as day from articles")
+    code, out, err = run(capsys, "report", "--data-dir", str(tmp_path))
+    assert code != 0 and not out
+    assert "older newsflow" in err and "newsflow ingest" in err

@@ -10,7 +10,7 @@ import pytest
 
 from flows.cli import main
 from tests.coverage_warehouse import build
-from warehouse.db import connect
+from warehouse.db import connect, number_articles
 from warehouse.report import Period, build_report
 from warehouse.report_map import colour, shapes
 
@@ -27,6 +27,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "insert into article_topics (article_id, topic_code, score, rank) values (?, ?, 0.5, 9)",
             [("a1", ELECTION), ("b2", ELECTION), ("a3", ECONOMY_2)],
         )
+        number_articles(con)  # as a load does
     return data
 
 
@@ -85,6 +86,7 @@ def test_small_states_are_dots_and_unknown_codes_listed(tmp_path: Path) -> None:
             "insert into article_countries (article_id, country_code, mentions, is_focus) "
             "values ('a2', 'QZ', 1, false)"
         )
+        number_articles(con)
     page = html(data, tmp_path)
     covered = map_titles(page)
     assert "SG" in covered and '<circle class="country covered"' in page  # too small for 1:110m

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.db import connect, create_views, migrate
+from warehouse.db import connect, create_views, migrate, number_articles
 
 SOURCES = [("ap", "US"), ("daily", "GB"), ("herald", "FR")]
 # article, outlet, published (UTC hour on 2 or 3 Nov 2026), agencies, language, countries, story
@@ -46,6 +46,7 @@ def build(path: Path) -> Path:
             if story:
                 con.execute("insert into article_stories values (?, ?, ?, ?)",
                             [article_id, story, None if story == article_id else story, None])
+        number_articles(con)  # as a load does
         create_views(con)
     return path
 

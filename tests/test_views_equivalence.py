@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from warehouse import report
-from warehouse.db import connect, create_views, migrate, sql
+from warehouse.db import connect, create_views, migrate, number_articles, sql
 from warehouse.report import build_report
 
 REFERENCE = Path(__file__).parent / "data" / "views_reference"
@@ -73,6 +73,7 @@ def build(path: Path, seed: int) -> None:
                 con.execute("insert into article_topics (article_id, topic_code, score, rank) "
                             "values (?, ?, 0.5, ?)", [article_id, code, rank])
         con.executemany("insert into article_stories values (?, ?, ?, ?)", _stories(rng, ids))
+        number_articles(con)  # as a load does
         create_views(con)
 
 

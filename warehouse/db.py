@@ -155,6 +155,13 @@ def load_dimensions(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def number_articles(con: duckdb.DuckDBPyConnection) -> None:
+    """Give new articles their numbers and copy them onto tag rows (sql/number_articles.sql)."""
+    con.execute("begin")
+    con.execute(sql("number_articles"))
+    con.execute("commit")
+
+
 def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     """(Re)create every analytics view in views/, one view per file."""
     names = []

@@ -24,15 +24,24 @@ def health_rows(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[dict[st
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def health_or_none(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[dict[str, Any]]:
+    """health_rows, or empty when the warehouse has no view yet or cannot answer."""
+    try:
+        return health_rows(con, as_of)
+    except duckdb.CatalogException:
+        return []  # a warehouse loaded before the view existed: the next load creates it
+    except duckdb.Error as exc:
+        log.warning("cannot read source health from the warehouse (%s); no back-off this run", exc)
+        return []
+
+
 def read_health(path: Path, as_of: datetime, wait: float = 2.0) -> list[dict[str, Any]]:
     """Every source's health; empty when there is no warehouse (or no view yet) or it is locked."""
     if not path.exists():
         return []
     try:
         with connect(path, read_only=True, wait=wait) as con:
-            return health_rows(con, as_of)
-    except duckdb.CatalogException:
-        return []  # a warehouse loaded before the view existed: the next load creates it
+            return health_or_none(con, as_of)
     except (WarehouseLocked, duckdb.Error) as exc:
         log.warning("cannot read source health from the warehouse (%s); no back-off this run", exc)
         return []

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import storage
-from warehouse.db import connect, create_views, load_dimensions, migrate, sql
+from warehouse.db import connect, create_views, load_dimensions, migrate, number_articles, sql
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ def load_files(data_dir: Path, db_path: Path, files: LakeFiles, *, wait: float =
                 continue
             report.files += 1
             report.rows[table] = report.rows.get(table, 0) + rows
+        number_articles(con)
         report.views = create_views(con)
         con.execute("checkpoint")
         compat = storage.rewrite_file(con, db_path) if storage.needs_rewrite(con) else None

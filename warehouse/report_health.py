@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from warehouse.health import PROBLEMS
-from warehouse.report_html import _section, _table
 
 HEAD = ["source", "status", "failed runs", "last success", "newest article", "what to do"]
 WHAT = ("Failing: its last two or more runs could read none of its feeds or sitemaps. Silent: its feeds "
@@ -43,4 +42,6 @@ def attention_html(rows: list[dict[str, Any]]) -> str:
     """The HTML section (nothing when every source is fine)."""
     if not rows:
         return ""
+    from warehouse.report_html import _section, _table  # only the HTML report needs its drawing code
+
     return _section("Sources that need attention", WHAT, _table(HEAD, [cells(r) for r in rows], {2}), wide=True)

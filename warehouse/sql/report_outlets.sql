@@ -2,46 +2,28 @@
 -- home and foreign shares as in the outlet_profile view, countries covered and the top five,
 -- stories, and the share of syndicated articles (joined a story first seen in another outlet).
 -- Stories are articles minus the repeats among shared stories; only articles of shared stories can
--- be syndicated. An article names a country once, so home_articles counts mention rows; it
--- mentions another country unless its first and last country codes are both the home one.
-with syndicated as (
-    select article_id
-    from article_syndication
-    where syndicated
-),
-
-outlet_articles as (
+-- be syndicated. An article names a country once, so home_articles counts mention rows.
+with outlet_articles as (
     select
         a.source_id,
-        any_value(s.name) as name,
-        any_value(s.country) as home,
+        any_value(a.home) as home,
         count(*) as articles,
         count(*) filter (where a.focus) as focus_articles,
         count(*) - count(a.shared_story) + count(distinct a.shared_story) as stories,
-        count(x.article_id) as syndicated
+        count(*) filter (where a.syndicated) as syndicated
     from report_articles as a
-    left join sources as s on s.source_id = a.source_id
-    left join syndicated as x on x.article_id = a.article_id
     group by a.source_id
 ),
 
-article_reach as (
-    -- grouped by the article alone: its outlet follows from it
-    select
-        any_value(source_id) as source_id,
-        min(country_code) as first_code,
-        max(country_code) as last_code
-    from report_mentions
-    group by row_key
-),
-
 reach as (
+    -- articles naming a country other than home: each names a country once, so a distinct count of
+    -- its non-home mentions, far cheaper than grouping the mentions by article
     select
-        r.source_id,
-        count(*) filter (where r.first_code <> o.home or r.last_code <> o.home) as foreign_articles
-    from article_reach as r
-    inner join outlet_articles as o on o.source_id = r.source_id
-    group by r.source_id
+        source_id,
+        count(distinct row_key) as foreign_articles
+    from report_mentions
+    where abroad
+    group by source_id
 ),
 
 country_counts as (
@@ -66,7 +48,7 @@ top_countries as (
 
 select
     o.source_id,
-    coalesce(o.name, o.source_id) as name,
+    coalesce(s.name, o.source_id) as name,
     o.home,
     o.articles,
     o.focus_articles / o.articles as focus_share,
@@ -77,6 +59,7 @@ select
     o.stories,
     o.syndicated / o.articles as syndicated_share
 from outlet_articles as o
+left join sources as s on s.source_id = o.source_id
 left join reach as r on r.source_id = o.source_id
 left join top_countries as t on t.source_id = o.source_id
 order by o.articles desc, o.source_id;

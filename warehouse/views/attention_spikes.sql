@@ -15,7 +15,7 @@ with country_days as (
         ac.country_code,
         count(*) as articles
     from article_countries as ac
-    inner join article_days as d on d.article_id = ac.article_id
+    inner join article_days as d on d.article_no = ac.article_no
     where first_day is null or d.day >= first_day - interval 28 days
     group by d.day, ac.country_code
 ),

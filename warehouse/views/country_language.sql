@@ -15,7 +15,7 @@ country_counts as (
         ac.country_code,
         count(*) as articles
     from article_countries as ac
-    inner join article_days as d on d.article_id = ac.article_id
+    inner join article_days as d on d.article_no = ac.article_no
     group by d.language, ac.country_code
 )
 

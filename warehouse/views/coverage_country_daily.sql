@@ -3,8 +3,7 @@
 -- them (copies of one story count once).
 -- stories = articles minus the repeats, counted only over article_shared_stories (the articles that
 -- can share a story): a distinct count over every row cost more than the rest of the view.
--- Joins on hash(article_id) beside article_id: an integer key first makes the million-row joins
--- cheaper, and the id itself keeps them exact.
+-- Joins on the article's number (article_no): an integer join reads no 32-character id.
 create or replace view coverage_country_daily as
 with outlet_days as (
     select
@@ -23,7 +22,7 @@ country_days as (
         count(*) as articles
     from article_countries as ac
     inner join article_days as d
-        on hash(d.article_id) = hash(ac.article_id) and d.article_id = ac.article_id
+        on d.article_no = ac.article_no
     group by d.day, d.source_id, ac.country_code
 ),
 

@@ -2,7 +2,7 @@
 -- their share of the outlet's articles that day,
 -- and the stories among them (copies of one story count once).
 -- Counted as in coverage_country_daily: stories = articles minus the repeats among
--- article_shared_stories, joins on hash(article_id) beside article_id.
+-- article_shared_stories, joins on the article's number (article_no).
 create or replace view coverage_topic_daily as
 with outlet_days as (
     select
@@ -21,7 +21,7 @@ topic_days as (
         count(*) as articles
     from article_topics as tp
     inner join article_days as d
-        on hash(d.article_id) = hash(tp.article_id) and d.article_id = tp.article_id
+        on d.article_no = tp.article_no
     group by d.day, d.source_id, tp.topic_code
 ),
 

@@ -3,14 +3,12 @@
 -- mentioning at least one other country. An article can count for both, or neither (no country
 -- found), so the two need not add up to 1. Both are null when the outlet's country is unknown.
 -- syndicated_share: fraction of its articles that joined a story first seen in another outlet.
--- dated is article_days' articles (a publish or fetch time) numbered by their row in articles, so
--- that two million mentions carry an integer rather than the article id; the join to them matches
--- hash(article_id) first, cheaper than the id alone, which keeps it exact.
+-- dated is article_days' articles (a publish or fetch time); mentions and topics are joined to them
+-- on the article's number (article_no), an integer join that reads no 32-character id.
 create or replace view outlet_profile as
 with dated as (
     select
-        rowid as article_row,
-        article_id,
+        article_no,
         source_id
     from articles
     where epoch_us(coalesce(published_at, fetched_at)) is not null
@@ -29,31 +27,22 @@ outlet_articles as (
 mentions as (
     select
         d.source_id,
-        d.article_row,
+        d.article_no,
         ac.country_code
     from article_countries as ac
-    inner join dated as d
-        on hash(d.article_id) = hash(ac.article_id) and d.article_id = ac.article_id
-),
-
-reach as (
-    -- per article: its first and last country code; it mentions a country other than home unless
-    -- both are home
-    select
-        any_value(source_id) as source_id,
-        min(country_code) as first_code,
-        max(country_code) as last_code
-    from mentions
-    group by article_row
+    inner join dated as d on d.article_no = ac.article_no
 ),
 
 foreign_counts as (
+    -- articles naming a country other than home: an article names a country once, so a distinct
+    -- count of the non-home mentions' articles, far cheaper than grouping every mention by article
     select
-        r.source_id,
-        count(*) filter (where r.first_code <> o.home or r.last_code <> o.home) as foreign_articles
-    from reach as r
-    inner join outlet_articles as o on o.source_id = r.source_id
-    group by r.source_id
+        m.source_id,
+        count(distinct m.article_no) as foreign_articles
+    from mentions as m
+    inner join outlet_articles as o on o.source_id = m.source_id
+    where m.country_code <> o.home
+    group by m.source_id
 ),
 
 country_counts as (
@@ -95,8 +84,7 @@ topic_lists as (
             tp.topic_code,
             count(*) as articles
         from article_topics as tp
-        inner join dated as d
-            on hash(d.article_id) = hash(tp.article_id) and d.article_id = tp.article_id
+        inner join dated as d on d.article_no = tp.article_no
         group by d.source_id, tp.topic_code
     )
     group by source_id

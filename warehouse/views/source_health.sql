@@ -104,10 +104,11 @@ newest as (
 ),
 
 gaps as (
-    -- gaps between consecutive articles in the 90 days up to the source's newest one
+    -- gaps between consecutive articles in the 90 days up to the source's newest one, in microseconds:
+    -- interval arithmetic on a quarter of a million rows cost more than the window itself
     select
         s.source_id,
-        s.stamp - lag(s.stamp) over (partition by s.source_id order by s.stamp) as gap
+        epoch_us(s.stamp) - lag(epoch_us(s.stamp)) over (partition by s.source_id order by s.stamp) as gap_us
     from stamped as s
     inner join newest as n on n.source_id = s.source_id
     where s.stamp <= n.last_article_at and s.stamp >= n.last_article_at - interval 90 day
@@ -117,9 +118,13 @@ quiet as (
     select
         source_id,
         count(*) + 1 as recent_articles,
-        greatest(interval 1 day, max(gap) * 2) as silent_after
+        -- the longest gap back as the interval a subtraction of times gives (days and a time of day):
+        -- greatest() compares intervals field by field, so its form matters
+        greatest(
+            interval 1 day, (to_timestamp(0) + to_microseconds(max(gap_us)) - to_timestamp(0)) * 2
+        ) as silent_after
     from gaps
-    where gap is not null
+    where gap_us is not null
     group by source_id
 ),
 

@@ -2,35 +2,34 @@
 -- spread (articles, outlets), the countries its articles mention (most-mentioned first), their
 -- languages, and the title of its earliest article.
 -- Stories of one article (any article not in article_shared_stories) are read row by row; only the
--- shared ones are grouped. Joins on hash(article_id) beside article_id: an integer key first makes
--- the million-row joins cheaper, and the id itself keeps them exact.
+-- shared ones are grouped. A single article's countries are grouped and joined on the article's
+-- number (article_no): integer keys cost far less than the 32-character id at a million rows.
 -- stories_among(credited) gives every story, or with credited true only the stories that an
 -- article credits to a news agency (articles.agencies), which story_agencies reads.
 create or replace macro stories_among(credited) as table
 with tagged as (
     -- the country rows to list: all, or (a branch pruned by the constant) those of credited articles
     select
-        article_id,
+        article_no,
         country_code
     from article_countries
     where not credited
     union all
     select
-        article_id,
+        article_no,
         country_code
     from article_countries
-    where credited and article_id in (select article_id from articles where len(agencies) > 0)
+    where credited and article_no in (select article_no from articles where len(agencies) > 0)
 ),
 
 single_countries as (
     -- one article's countries each count once, so they are listed by code; joined as text and split
     -- again (country codes hold no comma) because string_agg costs half of list at a million rows
     select
-        hash(article_id) as article_key,
-        article_id,
+        article_no,
         string_agg(country_code, ',') as codes
     from tagged
-    group by article_id
+    group by article_no
 ),
 
 singles as (
@@ -44,7 +43,7 @@ singles as (
         case when a.language is not null then [a.language] end as languages,
         a.title
     from articles as a
-    left join single_countries as c on c.article_key = hash(a.article_id) and c.article_id = a.article_id
+    left join single_countries as c on c.article_no = a.article_no
     where
         a.article_id not in (select article_id from article_shared_stories)
         and (not credited or len(a.agencies) > 0)

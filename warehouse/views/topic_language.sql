@@ -15,7 +15,7 @@ topic_counts as (
         tp.topic_code,
         count(*) as articles
     from article_topics as tp
-    inner join article_days as d on d.article_id = tp.article_id
+    inner join article_days as d on d.article_no = tp.article_no
     group by d.language, tp.topic_code
 )
 
