@@ -51,7 +51,7 @@ def format_line(snap: Snapshot) -> str:
     """One line: stage, parts n/N, pages fetched/extracted x/y, rate and ETA."""
     stage = STAGES.get(snap.stage, snap.stage)
     if snap.stage == "starting":
-        return f"{stage} (Prefect API, extraction workers) {clock(snap.elapsed)}"
+        return f"{stage} (Prefect flow run) {clock(snap.elapsed)}"
     rate, eta = rate_and_eta(snap)
     parts = f"{snap.unit} {snap.parts_done}/{snap.parts_total}"
     if snap.parts_skipped:
