@@ -61,7 +61,13 @@ def _country(text: str) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     """Print the coverage report, or write it as HTML."""
     settings = settings_from(args)
-    report, attention = load_report(settings.warehouse_path, args, settings.lock_wait)
+    try:
+        report, attention = load_report(settings.warehouse_path, args, settings.lock_wait)
+    except OutdatedWarehouse:
+        print("newsflow: the warehouse was last loaded by an older newsflow; bringing it up to date "
+              "once (schema, article numbers, views) ...", file=sys.stderr)
+        upgrade_warehouse(settings.data_dir, settings.warehouse_path, settings.lock_wait)
+        report, attention = load_report(settings.warehouse_path, args, settings.lock_wait)
     if args.html is None:
         from rich.console import Console
 
@@ -122,7 +128,20 @@ def load_report(path: Path, args: argparse.Namespace, wait: float) -> tuple[Repo
     except duckdb.BinderException as exc:
         if "article_no" not in str(exc):
             raise
-        raise UserError(  # a warehouse last loaded by a version without article numbers
-            f"the warehouse {path} was last loaded by an older newsflow: run `newsflow ingest` once "
-            "(its load numbers the articles the report joins on)"
-        ) from exc
+        raise OutdatedWarehouse(str(path)) from exc  # loaded by a version without article numbers
+
+
+class OutdatedWarehouse(Exception):
+    """The warehouse's schema or views predate this version: a load with no new files updates them."""
+
+
+def upgrade_warehouse(data_dir: Path, path: Path, wait: float) -> None:
+    """Migrate, number and re-create the views as every load does, loading no lake file."""
+    from warehouse.db import WarehouseLocked
+    from warehouse.load import load_files
+
+    try:
+        load_files(data_dir, path, [], wait=wait)
+    except WarehouseLocked as exc:
+        raise UserError(f"the warehouse {path} is being written by another process (an ingestion run?); "
+                        "try again in a moment", EXIT_ERROR) from exc
