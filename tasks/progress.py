@@ -40,6 +40,9 @@ class FileReport(Protocol):
     """What is read of tasks.backfill.FileReport."""
 
     @property
+    def location(self) -> str: ...
+
+    @property
     def scan(self) -> _Scan: ...
 
     @property
@@ -125,7 +128,7 @@ class RunProgress:
         with self._lock:
             sources = list(self._sources.values())
             files = self._files + self._reading
-        files += read_beats(self._beats, {getattr(f, "location", None) for f in files}) if self._beats else []
+        files += read_beats(self._beats, {f.location for f in files}) if self._beats else []
         # A file being read gains sources as it goes: copy its dict (one step under the GIL) first.
         reports = sources + [r for f in files for r in dict(f.sources).values()]
         return Snapshot(
@@ -192,7 +195,7 @@ def write_beat(path: Path, location: str, report: FileReport) -> None:
     os.replace(tmp, path)
 
 
-def read_beats(folder: Path, skip: set[str | None]) -> list[BeatReport]:
+def read_beats(folder: Path, skip: set[str]) -> list[BeatReport]:
     """Heartbeats in `folder`, less the files in `skip` (followed in this process, or done)."""
     beats = []
     for path in sorted(folder.glob("progress-*.json")):

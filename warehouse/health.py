@@ -31,8 +31,7 @@ def health_or_none(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[dict
     except duckdb.CatalogException:
         return []  # a warehouse loaded before the view existed: the next load creates it
     except duckdb.Error as exc:
-        log.warning("cannot read source health from the warehouse (%s); no back-off this run", exc)
-        return []
+        return _unreadable(exc)
 
 
 def read_health(path: Path, as_of: datetime, wait: float = 2.0) -> list[dict[str, Any]]:
@@ -42,6 +41,10 @@ def read_health(path: Path, as_of: datetime, wait: float = 2.0) -> list[dict[str
     try:
         with connect(path, read_only=True, wait=wait) as con:
             return health_or_none(con, as_of)
-    except (WarehouseLocked, duckdb.Error) as exc:
-        log.warning("cannot read source health from the warehouse (%s); no back-off this run", exc)
-        return []
+    except (WarehouseLocked, duckdb.Error) as exc:  # opening it: locked, or not a warehouse
+        return _unreadable(exc)
+
+
+def _unreadable(exc: Exception) -> list[dict[str, Any]]:
+    log.warning("cannot read source health from the warehouse (%s); no back-off this run", exc)
+    return []
