@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from tasks.malloc import tune_malloc
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_NOTHING = 0, 1, 2, 3
 
@@ -26,31 +26,12 @@ def prefect_env(data_dir: Path) -> None:
 
     Anything the user exported wins.
     """
-    limit_malloc_arenas()
+    tune_malloc()
     os.environ.setdefault("PREFECT_HOME", str((data_dir / ".prefect").resolve()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "tasks,warehouse")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-
-
-M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Cap glibc's malloc arenas in this process now and, through the environment, in its children.
-
-    glibc gives threads that allocate at once arenas of their own (up to 8 per core), and the
-    page bodies freed by the fetch threads stay spread over them. On the end-to-end benchmark
-    (1,097 pages, two runs each) the tree peaked at 1,227-1,247 MB RSS capped against
-    1,337-1,353 MB uncapped, with the flow as fast (26.0-26.2 s against 26.1-27.1 s).
-    """
-    if "MALLOC_ARENA_MAX" in os.environ:  # the user's choice; glibc applied it at start
-        return
-    os.environ["MALLOC_ARENA_MAX"] = str(arenas)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to cap
-            ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)
 
 
 def check_data_dir(path: Path) -> Path:

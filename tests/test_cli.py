@@ -124,12 +124,17 @@ def test_tag_streams_json_lines_in_order(tmp_path: Path) -> None:
     assert "line 3" in proc.stderr and proc.returncode == 1
 
 
-def test_malloc_arenas_capped_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.cli import limit_malloc_arenas
+def test_malloc_tuned_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.malloc import THRESHOLD, tune_malloc
 
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    limit_malloc_arenas()
-    assert os.environ["MALLOC_ARENA_MAX"] == "2"  # inherited by the workers and the API server
+    for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "999")
+    tune_malloc()
+    # inherited by the workers and the API server
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(THRESHOLD)
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "999"
     monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
-    limit_malloc_arenas()
+    tune_malloc()
     assert os.environ["MALLOC_ARENA_MAX"] == "8"

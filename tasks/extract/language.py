@@ -24,9 +24,12 @@ def _model() -> LanguageIdentifier:
     global _identifier
     with _lock:
         if _identifier is None:
-            ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-            ident.set_languages([code for code in ident.nb_classes if len(code) == 2])
-            _identifier = ident
+            full = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            full.set_languages([code for code in full.nb_classes if len(code) == 2])
+            # A new identifier over the restricted tables only: the first keeps the full 28 MB
+            # table too (to allow resetting), which every worker would then carry for nothing.
+            _identifier = LanguageIdentifier(full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove,
+                                             full.tk_output, norm_probs=True, tk_row=full.tk_row)
     return _identifier
 
 
