@@ -20,7 +20,7 @@ from tasks.extract.authors import split_authors
 from tasks.extract.dates import day_from_page
 from tasks.extract.decoding import decode_html
 from tasks.extract.language import choose_language
-from tasks.extract.metadata import read_metadata
+from tasks.extract.trafilatura_meta import read_metadata
 from tasks.extract.pagemeta import PageMeta, read_page_meta
 from tasks.extract.pagetype import check_body, is_front_page, reject_by_markup, word_count
 from tasks.extract.titles import choose_title

@@ -13,8 +13,8 @@ from trafilatura.metadata import extract_author, extract_meta_json
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from tasks.extract import metadata
-from tasks.extract.metadata import BROKEN_JSON_LD_CHARS, byline_author, read_metadata
+from tasks.extract import trafilatura_meta
+from tasks.extract.trafilatura_meta import BROKEN_JSON_LD_CHARS, byline_author, read_metadata
 
 
 def _page(body: str, head: str = "") -> HtmlElement:
@@ -55,7 +55,7 @@ def test_byline_author_copies_the_page_only_when_a_candidate_holds_a_pruned_part
         calls.append(tree)
         return extract_author(tree)
 
-    monkeypatch.setattr(metadata, "extract_author", counted)
+    monkeypatch.setattr(trafilatura_meta, "extract_author", counted)
     assert byline_author(_page(BYLINES["clean byline"])) == "Jane Doe"
     assert byline_author(_page(BYLINES["candidate in comments first"])) == "Jane Doe"
     assert not calls
@@ -91,9 +91,9 @@ def test_a_long_broken_live_blog_block_costs_little(corpus_dir: Path) -> None:
     with gzip.open(corpus_dir / "extraction" / "fundus.jsonl.gz", "rt", encoding="utf-8") as fh:
         html = next(json.loads(line)["html"] for line in fh if "hotel-rotherham-33386398" in line)
     tree = load_html(html)
-    assert len(tree.xpath(metadata._JSON_LD)[0].text) > 20 * BROKEN_JSON_LD_CHARS
+    assert len(tree.xpath(trafilatura_meta._JSON_LD)[0].text) > 20 * BROKEN_JSON_LD_CHARS
     start = time.process_time()
-    ours = metadata._json_ld(tree, Document())
+    ours = trafilatura_meta._json_ld(tree, Document())
     ours_cpu = time.process_time() - start
     start = time.process_time()
     theirs = extract_meta_json(tree, Document())
