@@ -1,8 +1,8 @@
 """Title, author, description, site name and date by trafilatura's readers, minus their waste.
 
-The answers are trafilatura's; two of its readers are driven here so that they skip work that
-cannot change the answer: its crude reading of broken JSON-LD gets a bounded prefix, and its
-byline search skips its private copy of the page when the byline is clear without one.
+The answers are trafilatura's; two of its readers are driven here to skip waste: its byline
+search skips its private copy of the page when the copy cannot change the answer, and its
+regex reading of broken JSON-LD gets a bounded prefix (the same fields on every corpus page).
 """
 
 from __future__ import annotations
