@@ -36,7 +36,8 @@ def speed_texts() -> dict[str, list[str]]:
     out = {}
     for lang, parts in sorted(texts.items()):
         words = " ".join(parts).split()
-        out[lang] = [" ".join(words[i : i + SPEED_WORDS]) for i in range(0, len(words) - SPEED_WORDS, SPEED_WORDS)][:300]
+        starts = range(0, len(words) - SPEED_WORDS, SPEED_WORDS)
+        out[lang] = [" ".join(words[i : i + SPEED_WORDS]) for i in starts][:300]
     return out
 
 

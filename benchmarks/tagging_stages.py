@@ -88,7 +88,8 @@ def main() -> None:
         per, share = stages(articles, lang)
         total = sum(per.values())
         cells = "  ".join(f"{k} {per[k]:.0f}" for k in STAGES)
-        print(f"{lang} ({len(articles)} articles): {cells}  | {total:.0f} us, {1e6 / total:.0f}/s, {share:.0%} embedded")
+        print(f"{lang} ({len(articles)} articles): {cells}  | {total:.0f} us, {1e6 / total:.0f}/s, "
+              f"{share:.0%} embedded")  # fmt: skip
 
 
 if __name__ == "__main__":
