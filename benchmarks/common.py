@@ -26,3 +26,10 @@ def read_jsonl(path: Path) -> Iterator[dict]:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
+
+
+def use_checkout(code: Path) -> None:
+    """Import `tasks` from another checkout (A/B comparisons): call before anything imports it."""
+    sys.path.insert(0, str(code.resolve()))
+    for name in [m for m in sys.modules if m == "tasks" or m.startswith("tasks.")]:
+        del sys.modules[name]
