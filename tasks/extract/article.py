@@ -20,10 +20,10 @@ from tasks.extract.authors import split_authors
 from tasks.extract.dates import day_from_page
 from tasks.extract.decoding import decode_html
 from tasks.extract.language import choose_language
-from tasks.extract.trafilatura_meta import read_metadata
 from tasks.extract.pagemeta import PageMeta, read_page_meta
 from tasks.extract.pagetype import check_body, is_front_page, reject_by_markup, word_count
 from tasks.extract.titles import choose_title
+from tasks.extract.trafilatura_meta import read_metadata
 from tasks.models import Article, NotAnArticle
 
 __all__ = ["decode_html", "extract_article", "word_count", "content_hash"]
