@@ -20,6 +20,7 @@ import time
 
 from benchmarks.common import corpus_path
 from benchmarks.newsite import load_pages
+from flows.malloc import tune_malloc
 from tasks.process import process_page, shared_pool, shutdown_pools
 
 Range = tuple[int, int]
@@ -75,6 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = corpus_path("extraction")  # exits with a clear message when the corpus is absent
     pages = load_pages(folder.parent, sorted(p.name for p in folder.glob("*.jsonl.gz")), args.pages or None)
+    tune_malloc()  # as `newsflow` does before it starts the pool (inherited through the environment)
     pool = shared_pool(args.workers)
     try:
         print("worker  RSS MB  USS MB  copied from the forkserver MB  new MB")

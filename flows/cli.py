@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tasks.malloc import tune_malloc
+from flows.malloc import tune_malloc
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_NOTHING = 0, 1, 2, 3
 

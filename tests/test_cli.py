@@ -125,7 +125,7 @@ def test_tag_streams_json_lines_in_order(tmp_path: Path) -> None:
 
 
 def test_malloc_tuned_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tasks.malloc import THRESHOLD, tune_malloc
+    from flows.malloc import THRESHOLD, tune_malloc
 
     for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"):
         monkeypatch.delenv(name, raising=False)

@@ -1,4 +1,8 @@
-"""glibc malloc settings that keep newsflow's long-running processes from holding freed memory."""
+"""glibc malloc settings that keep newsflow's long-running processes from holding freed memory.
+
+Set by the `newsflow` command before it starts anything: the Prefect API and the extraction
+forkserver read them from the environment at start, and the workers inherit the forkserver's.
+"""
 
 from __future__ import annotations
 
