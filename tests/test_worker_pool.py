@@ -1,10 +1,14 @@
-"""WorkerPool: however many sources submit, only a few pages wait in the extraction pool."""
+"""WorkerPool: however many sources submit, only a few pages wait in the extraction pool; shutdown frees it all."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import sys
 import threading
 import time
+
+import pytest
 
 from tasks.process import IN_FLIGHT_PER_WORKER, WorkerPool
 
@@ -24,3 +28,19 @@ def test_submit_waits_for_a_free_slot() -> None:
         assert not all(f.done() for f in held)  # freed by the work, not by collecting results
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_shutdown_stops_the_forkserver_and_a_new_pool_starts_one() -> None:
+    from multiprocessing import forkserver
+
+    from tasks.process import process_page, shared_pool, shutdown_pools
+
+    page = b"<html><body><p>too short</p></body></html>"
+    for _ in range(2):  # the second pool needs a forkserver of its own
+        pool = shared_pool(2)
+        assert pool.submit(process_page, page, "text/html", "https://example.org/a").result().skip_reason
+        server = forkserver._forkserver._forkserver_pid
+        assert server is not None and os.path.exists(f"/proc/{server}")
+        shutdown_pools()
+        assert not os.path.exists(f"/proc/{server}")  # the models it held are freed before the load
