@@ -26,10 +26,14 @@ from flows.prefect_server import free_port
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 
 
-def env() -> dict[str, str]:
-    """A user's shell: Prefect home from --data-dir, no telemetry, 127.0.0.1 allowed."""
+def env(db_cache: str = "off") -> dict[str, str]:
+    """A user's shell: Prefect home from --data-dir, no telemetry, 127.0.0.1 allowed.
+
+    `db_cache`: NEWSFLOW_PREFECT_DB_CACHE (off: Prefect creates every new database itself).
+    """
     out = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
     out.update(
+        NEWSFLOW_PREFECT_DB_CACHE=db_cache,
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DO_NOT_TRACK="1",
         NEWSFLOW_HOST_DELAY="0",
@@ -39,13 +43,13 @@ def env() -> dict[str, str]:
     return out
 
 
-def start_dashboard(data: Path, log: Path) -> tuple[subprocess.Popen[bytes], float]:
+def start_dashboard(data: Path, log: Path, db_cache: str = "off") -> tuple[subprocess.Popen[bytes], float]:
     """A `newsflow dashboard` process and the seconds until it reported a healthy API."""
     began = time.monotonic()
     with open(log, "wb") as out:  # the child keeps its own descriptor
         proc = subprocess.Popen(
             [NEWSFLOW, "dashboard", "--port", str(free_port()), "--data-dir", str(data)],
-            env=env(),
+            env=env(db_cache),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -63,12 +67,12 @@ def stop(proc: subprocess.Popen[bytes]) -> float:
     return time.monotonic() - began
 
 
-def ingest(sources: Path, data: Path) -> float:
+def ingest(sources: Path, data: Path, db_cache: str = "off") -> float:
     """Wall-clock seconds of one `newsflow ingest` process."""
     began = time.monotonic()
     done = subprocess.run(
         [NEWSFLOW, "ingest", "--sources", str(sources), "--data-dir", str(data)],
-        env=env(),
+        env=env(db_cache),
         capture_output=True,
         text=True,
     )
@@ -98,8 +102,17 @@ def measure(root: Path, site: NewsSite, repeat: int) -> list[tuple[str, list[flo
         warm.append(seconds)
         stop(proc)
     rows.append(("newsflow dashboard -> healthy API (existing database)", warm))
-    data = root / "data"
-    rows.append(("first ingest, temporary API, new database (loads the site)", [ingest(sources, data)]))
+    data, templates = root / "data", str(root / "prefect-db")
+    rows.append(("first ingest, temporary API, new database (loads the site)", [ingest(sources, data, templates)]))
+    plain: list[float] = []  # new data directories, alternately without and with the template it left
+    seeded: list[float] = []
+    for i in range(repeat):
+        for cache, times in (("off", plain), (templates, seeded)):
+            proc, seconds = start_dashboard(root / f"new-{len(times)}-{cache == 'off'}", root / f"d4-{i}.log", cache)
+            times.append(seconds)
+            stop(proc)
+    rows.append(("newsflow dashboard -> healthy API (new data dir, Prefect migrates)", plain))
+    rows.append(("newsflow dashboard -> healthy API (new data dir, from the template)", seeded))
     rows.append(("ingest, nothing new, temporary API", [ingest(sources, data) for _ in range(repeat)]))
     proc, _ = start_dashboard(data, root / "d3.log")
     try:
@@ -123,9 +136,9 @@ def main() -> None:
     pages = load_pages(CORPUS, ["scrapinghub_aeb.jsonl.gz"], limit=args.pages)
     with tempfile.TemporaryDirectory() as tmp, NewsSite(make_outlets(pages, args.outlets)) as site:
         rows = measure(Path(tmp), site, args.repeat)
-    print(f"{'what':<62} {'median s':>9} {'min s':>7} {'max s':>7}  n")
+    print(f"{'what':<70} {'median s':>9} {'min s':>7} {'max s':>7}  n")
     for what, values in rows:
-        print(f"{what:<62} {statistics.median(values):>9.1f} {min(values):>7.1f} {max(values):>7.1f}  {len(values)}")
+        print(f"{what:<70} {statistics.median(values):>9.1f} {min(values):>7.1f} {max(values):>7.1f}  {len(values)}")
     print(f"({os.cpu_count()} cores; each ingest is a new process; {args.outlets} outlets, {args.pages} pages)")
 
 

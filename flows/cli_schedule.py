@@ -75,6 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     prefect_env(settings.data_dir)
     from flows import deployments, serving
     from flows.prefect_server import ServerError
+    from flows.run_api import template_folder
 
     cron = None if args.no_maintenance else (args.maintenance_cron or deployments.MAINTENANCE_CRON)
     try:
@@ -84,7 +85,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not serving.PREFECT_API_URL.value():  # serve starts its own server (a configured one is not ours)
         _require_auth(args.host)
     try:
-        with serving.prefect_api(Path(os.environ["PREFECT_HOME"]), host=args.host) as (api_url, private):
+        with serving.prefect_api(Path(os.environ["PREFECT_HOME"]), host=args.host,
+                                 db_templates=template_folder(settings.prefect_db_cache)) as (api_url, private):
             _print_plan(served, api_url, private)
             serving.serve(served, name=f"newsflow-{socket.gethostname()}", grace=args.grace)
     except ServerError as exc:
@@ -116,10 +118,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     prefect_env(settings.data_dir)
     from flows import dashboard
     from flows.prefect_server import ServerError
+    from flows.run_api import template_folder
 
     _require_auth(args.host)
     try:
-        return dashboard.run(args.host, args.port, settings.data_dir)
+        return dashboard.run(args.host, args.port, settings.data_dir,
+                             db_templates=template_folder(settings.prefect_db_cache))
     except ServerError as exc:
         raise UserError(str(exc), EXIT_ERROR) from exc
 

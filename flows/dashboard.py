@@ -65,7 +65,7 @@ def _stop_on_signals() -> None:
         signal.signal(sig, handler)
 
 
-def run(host: str, port: int, data_dir: Path, timeout: float = 120.0) -> int:
+def run(host: str, port: int, data_dir: Path, timeout: float = 120.0, db_templates: Path | None = None) -> int:
     """Start the server, wait until healthy, point local runs at it; stop it on Ctrl-C/SIGTERM."""
     home = prefect_home()
     running = active_api_url(home)
@@ -78,7 +78,7 @@ def run(host: str, port: int, data_dir: Path, timeout: float = 120.0) -> int:
     # The UI's own idea of the API ignores --port; a browser elsewhere needs PREFECT_UI_API_URL set.
     env.setdefault("PREFECT_UI_API_URL", api_url)
     began = time.monotonic()
-    proc = prefect_server.start(host, port, env, log_file)
+    proc = prefect_server.start(host, port, env, log_file, db_templates)
     _stop_on_signals()
     try:
         prefect_server.wait_healthy(proc, api_url, timeout, log_file)

@@ -16,6 +16,7 @@ kind, and never replaces one that another launch put there meanwhile.
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import re
@@ -73,8 +74,15 @@ def migrations_head() -> str | None:
 
 def template_path(folder: Path, prefect_version: str, head: str) -> Path:
     """The template of one Prefect version and schema head."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", f"prefect-{prefect_version}-{head}")
-    return folder / f"{safe}.db"
+    return folder / f"{_name_prefix(prefect_version)}{_safe(head)}.db"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)
+
+
+def _name_prefix(prefect_version: str) -> str:
+    return _safe(f"prefect-{prefect_version}-")
 
 
 def _files(db: Path) -> list[Path]:
@@ -174,3 +182,27 @@ def prepare(folder: Path, connection_url: str | None, prefect_version: str) -> P
     if seed(db, template, head):
         return Plan(db, template, head, seeded=True)
     return Plan(db, template, head, save=not any(p.exists() for p in _files(db)))
+
+
+def seed_for_server(folder: Path, connection_url: str | None, prefect_version: str) -> bool:
+    """Seed a new home from this Prefect version's template before a full `prefect server start`.
+
+    The dashboard and serve start Prefect's own server, so the process that seeds has not imported
+    Prefect's server (~2 s, ~90 MB) and cannot ask Alembic for the head. It takes the revision
+    stored in this version's template, used only when there is one such template and its name
+    agrees; seed() then checks the copy as always. Nothing is saved here: templates come from the
+    run API (prepare), and a template that cannot be read is left for it to replace.
+    """
+    db = sqlite_path(connection_url)
+    if db is None or any(p.exists() for p in _files(db)):
+        return False
+    prefix = _name_prefix(prefect_version)
+    found = [p for p in folder.glob(f"{glob.escape(prefix)}*.db") if p.name.startswith(prefix)]
+    if len(found) != 1:
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{found[0]}?mode=ro", uri=True, timeout=5)) as con:
+            head = str(con.execute("select version_num from alembic_version").fetchone()[0])
+    except (sqlite3.Error, TypeError):
+        return False
+    return template_path(folder, prefect_version, head) == found[0] and seed(db, found[0], head)

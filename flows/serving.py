@@ -71,7 +71,8 @@ class DrainingRunner(Runner):
 
 
 @contextmanager
-def prefect_api(home: Path, timeout: float = 120.0, host: str = "127.0.0.1") -> Iterator[tuple[str, bool]]:
+def prefect_api(home: Path, timeout: float = 120.0, host: str = "127.0.0.1",
+                db_templates: Path | None = None) -> Iterator[tuple[str, bool]]:
     """The configured Prefect API, or a private server on host that lives as long as serve."""
     configured = PREFECT_API_URL.value()
     if configured:
@@ -83,7 +84,7 @@ def prefect_api(home: Path, timeout: float = 120.0, host: str = "127.0.0.1") -> 
     local = "127.0.0.1" if host in ("0.0.0.0", "") else host  # how this machine reaches it
     api_url, log_file = f"http://{local}:{port}/api", home / "serve-server.log"
     env = {**os.environ, "PREFECT_SERVER_UI_ENABLED": "false"}
-    proc = prefect_server.start(host, port, env, log_file)
+    proc = prefect_server.start(host, port, env, log_file, db_templates)
     try:
         prefect_server.wait_healthy(proc, api_url, timeout, log_file)
         os.environ["PREFECT_API_URL"] = api_url  # inherited by the flow-run processes

@@ -6,6 +6,9 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
+import time
 import urllib.request
 from contextlib import closing
 from pathlib import Path
@@ -14,6 +17,7 @@ import pytest
 
 from flows import prefect_db_template as tpl
 from flows import prefect_server
+from tests.local_env import cli_env
 
 HEAD = "abc123def456"
 
@@ -135,6 +139,43 @@ def test_prepare_leaves_other_databases_and_existing_homes_alone(tmp_path: Path)
     assert tpl.prepare(tmp_path / "cache", f"sqlite+aiosqlite:///{db}", "3.9.1") is None
 
 
+def url_of(db: Path) -> str:
+    return f"sqlite+aiosqlite:///{db}"
+
+
+def test_a_full_server_home_is_seeded_from_the_one_template_of_its_version(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    template = tpl.template_path(cache, "3.9.1", HEAD)
+    tpl.save(migrated_db(tmp_path / "first" / "prefect.db"), template, HEAD)
+    tpl.save(migrated_db(tmp_path / "older" / "prefect.db", "0ld"), tpl.template_path(cache, "3.8.0", "0ld"), "0ld")
+    db = home(tmp_path / "new") / "prefect.db"
+    assert tpl.seed_for_server(cache, url_of(db), "3.9.1")
+    assert head_of(db) == HEAD and user_version(db) == tpl.MARK
+    assert not tpl.seed_for_server(cache, url_of(db), "3.9.1")  # a home with a database stays as it is
+    other = home(tmp_path / "other") / "prefect.db"
+    assert not tpl.seed_for_server(cache, url_of(other), "3.10.0")  # no template of that version
+    assert not other.exists()
+
+
+def test_a_full_server_home_is_not_seeded_when_the_template_is_in_doubt(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    for head in (HEAD, "fff000"):  # two heads of one version: which one this install has is unknown
+        tpl.save(migrated_db(tmp_path / head / "prefect.db", head), tpl.template_path(cache, "3.9.1", head), head)
+    db = home(tmp_path / "new") / "prefect.db"
+    assert not tpl.seed_for_server(cache, url_of(db), "3.9.1")
+    misnamed = tmp_path / "misnamed"  # its stored revision is not the one its name says
+    right = tpl.template_path(misnamed, "3.9.1", "fff000")
+    assert tpl.save(migrated_db(tmp_path / "m" / "prefect.db", "fff000"), right, "fff000")
+    right.rename(tpl.template_path(misnamed, "3.9.1", HEAD))
+    assert not tpl.seed_for_server(misnamed, url_of(db), "3.9.1")
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    tpl.template_path(garbage, "3.9.1", HEAD).write_bytes(b"not a database")
+    assert not tpl.seed_for_server(garbage, url_of(db), "3.9.1")
+    assert not db.exists()
+    assert tpl.template_path(garbage, "3.9.1", HEAD).exists()  # left for the run API to replace
+
+
 # --- the real API ---------------------------------------------------------------------------
 
 
@@ -177,3 +218,26 @@ def test_new_homes_start_from_the_template_and_a_corrupt_one_is_rebuilt(tmp_path
     assert user_version(tmp_path / "c" / "prefect.db") == 0
     assert "template" in (tmp_path / "c" / "run-api.log").read_text()  # and says so in the API's log
     assert tpl.usable(saved[0], head_of(tmp_path / "c" / "prefect.db"))
+
+
+@pytest.mark.slow
+def test_a_dashboard_on_a_new_data_directory_starts_from_the_template(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    start_and_use_api(tmp_path / "a", templates)  # a first ingest's API keeps the template
+    data, log, port = tmp_path / "data", tmp_path / "dashboard.log", prefect_server.free_port()
+    newsflow = str(Path(sys.executable).with_name("newsflow"))
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([newsflow, "dashboard", "--port", str(port), "--data-dir", str(data)],
+                                env=cli_env(NEWSFLOW_PREFECT_DB_CACHE=str(templates)),
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 150
+        while "dashboard at" not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.3)
+        db = data / ".prefect" / "prefect.db"
+        assert user_version(db) == tpl.MARK  # copied, not migrated from nothing
+        assert head_of(db) == head_of(tmp_path / "a" / "prefect.db")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
