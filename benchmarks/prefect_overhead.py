@@ -107,8 +107,8 @@ def measure(root: Path, site: NewsSite, repeat: int) -> list[tuple[str, list[flo
     plain: list[float] = []  # new data directories, alternately without and with the template it left
     seeded: list[float] = []
     for i in range(repeat):
-        for cache, times in (("off", plain), (templates, seeded)):
-            proc, seconds = start_dashboard(root / f"new-{len(times)}-{cache == 'off'}", root / f"d4-{i}.log", cache)
+        for kind, cache, times in (("plain", "off", plain), ("seeded", templates, seeded)):
+            proc, seconds = start_dashboard(root / f"{kind}-{i}", root / f"d4-{kind}-{i}.log", cache)
             times.append(seconds)
             stop(proc)
     rows.append(("newsflow dashboard -> healthy API (new data dir, Prefect migrates)", plain))

@@ -17,38 +17,19 @@ import os
 import statistics
 import subprocess
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 from benchmarks.common import use_checkout
 
 
-def speed_texts() -> dict[str, list[str]]:
-    """The 600-word texts of benchmarks/topics_multi_eval.speed, per language (REPORT part)."""
-    from benchmarks import topics_multi as multi
-    from benchmarks.topics_multi_eval import SPEED_WORDS
-
-    texts: dict[str, list[str]] = defaultdict(list)
-    for name in ("masakhanews", "gnad10k", "fakenews_es", "fakebr", "sib200"):
-        for doc in multi.docs(name, "report"):
-            if name != "sib200" or doc.lang == "it":
-                texts[doc.lang].append(doc.text)
-    out = {}
-    for lang, parts in sorted(texts.items()):
-        words = " ".join(parts).split()
-        starts = range(0, len(words) - SPEED_WORDS, SPEED_WORDS)
-        out[lang] = [" ".join(words[i : i + SPEED_WORDS]) for i in starts][:300]
-    return out
-
-
 def measure() -> dict[str, dict[str, float]]:
     """Articles per CPU-second per language: one at a time ("one") and in batches ("batched")."""
-    from benchmarks.topics_multi_eval import _timed, _timed_batches
+    from benchmarks.topics_multi_eval import _timed, _timed_batches, speed_texts
     from tasks.tag.countries import tag_countries
 
     tag_countries("Paris", "Warm-up: loads the country model outside the timed runs.")
     out = {}
-    for lang, articles in speed_texts().items():
+    for lang, articles in speed_texts("report").items():
         _timed(articles[:20], lang, True)  # the topic models load outside the timed runs
         one = _timed(articles, lang, True)[1]
         out[lang] = {"one": len(articles) / one, "batched": len(articles) / _timed_batches(articles, lang)}

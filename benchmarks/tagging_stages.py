@@ -77,14 +77,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.code:
         use_checkout(args.code)
-    from benchmarks.tagging_ab import speed_texts
+    from benchmarks.topics_multi_eval import speed_texts
     from tasks.tag.countries import tag_countries
     from tasks.tag.topics import tag_topics
 
     tag_countries("Paris", "Warm-up.")
     tag_topics("", "Warm-up: loads the topic models outside the timed runs.", "en")
     print("CPU microseconds per article: " + "  ".join(STAGES) + "  | total, articles per CPU-second, embedded")
-    for lang, articles in speed_texts().items():
+    for lang, articles in speed_texts("report").items():
         per, share = stages(articles, lang)
         total = sum(per.values())
         cells = "  ".join(f"{k} {per[k]:.0f}" for k in STAGES)

@@ -64,17 +64,25 @@ def agreement(by_lang: dict[str, list[tuple[multi.Doc, str | None]]]) -> None:
     print("sib200 top-1 agreement with English: " + "  ".join(shares))
 
 
-def speed(part: str) -> None:
-    """Articles/s on one core for 600-word articles per language: topics, and countries + topics."""
+def speed_texts(part: str) -> dict[str, list[str]]:
+    """Up to 300 texts of 600 words per language, spliced from the part's news sets (Italian: SIB-200)."""
     texts: dict[str, list[str]] = defaultdict(list)
     for name in ("masakhanews", "gnad10k", "fakenews_es", "fakebr", "sib200"):
         for doc in multi.docs(name, part):
             if name != "sib200" or doc.lang == "it":
                 texts[doc.lang].append(doc.text)
-    tag_countries("Paris", "Warm-up: loads the country model outside the timed runs.")
+    out = {}
     for lang, parts in sorted(texts.items()):
         words = " ".join(parts).split()
-        articles = [" ".join(words[i : i + SPEED_WORDS]) for i in range(0, len(words) - SPEED_WORDS, SPEED_WORDS)][:300]
+        starts = range(0, len(words) - SPEED_WORDS, SPEED_WORDS)
+        out[lang] = [" ".join(words[i : i + SPEED_WORDS]) for i in starts][:300]
+    return out
+
+
+def speed(part: str) -> None:
+    """Articles/s on one core for 600-word articles per language: topics, and countries + topics."""
+    tag_countries("Paris", "Warm-up: loads the country model outside the timed runs.")
+    for lang, articles in speed_texts(part).items():
         topics, both = _timed(articles, lang, False), _timed(articles, lang, True)
         batched = _timed_batches(articles, lang)
         n = len(articles)

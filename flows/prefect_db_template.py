@@ -197,7 +197,7 @@ def seed_for_server(folder: Path, connection_url: str | None, prefect_version: s
     if db is None or any(p.exists() for p in _files(db)):
         return False
     prefix = _name_prefix(prefect_version)
-    found = [p for p in folder.glob(f"{glob.escape(prefix)}*.db") if p.name.startswith(prefix)]
+    found = list(folder.glob(f"{glob.escape(prefix)}*.db"))
     if len(found) != 1:
         return False
     try:
