@@ -39,7 +39,7 @@ def bare_trafilatura(pages: list[dict]) -> tuple[float, float]:
 
 def pipeline_per_page(pages: list[dict]) -> tuple[float, set[str]]:
     """Seconds per page of newsflow's own per-page work (extract and tag) in this process, and the articles' URLs."""
-    from tasks.process import process_page, warm_up
+    from tasks.worker import process_page, warm_up
 
     warm_up()
     articles = set()

@@ -16,8 +16,7 @@ import trafilatura
 from benchmarks.e2e_site import CorpusPage
 from tasks.extract.article import decode_html, extract_article
 from tasks.harvest import PageSink, RunContext, SourceReport
-from tasks.models import Article, NotAnArticle, Page
-from tasks.process import Processed
+from tasks.models import Article, NotAnArticle, Page, Processed
 from tasks.store.lake import Stager, publish
 from tasks.store.load import load_lake
 from tasks.tag.countries import tag_countries

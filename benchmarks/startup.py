@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{code}")
         print(f"  {'what':<58} {'median s':>9} {'min':>6} {'max':>6}  n")
         for key, values in results[code].items():
-            print(f"  {key:<58} {statistics.median(values):>9.2f} {min(values):>6.2f} {max(values):>6.2f}  {len(values)}")
+            low, high = min(values), max(values)
+            print(f"  {key:<58} {statistics.median(values):>9.2f} {low:>6.2f} {high:>6.2f}  {len(values)}")
     print(f"\nload average (1 min) per round: {' -> '.join(f'{la[0]:.2f}' for la in loads)}; "
           f"{os.cpu_count()} cores; {len(pages)} pages, {args.outlets} outlets")
     return 0

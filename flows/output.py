@@ -103,7 +103,7 @@ def _warc_pages(path: Path) -> Iterator[tuple[str | None, bytes, str | None]]:
 
 def extract_files(paths: list[Path], url: str | None = None) -> int:
     """Print one JSON article per line for every article found in the files."""
-    from tasks.process import process_page
+    from tasks.worker import process_page
 
     found = skipped = errors = 0
     for path in paths:
@@ -127,7 +127,7 @@ def extract_files(paths: list[Path], url: str | None = None) -> int:
 
 def tag_stream(lines: IO[str], out: IO[str]) -> int:
     """Tag JSON lines one at a time, in input order, without reading the whole input first."""
-    from tasks.process import tag_article
+    from tasks.worker import tag_article
 
     bad = 0
     for number, line in enumerate(lines, 1):

@@ -143,10 +143,37 @@ def api_app() -> Any:
                                                prefect.__version__)
         except Exception as exc:  # the template only saves time: never a reason for the API not to start
             prefect_db_template.log.warning("Prefect database template not used: %r", exc)
+    if _database_ready(plan, get_current_settings().server.database.connection_url):
+        _skip_block_registration()
     app = create_app(ephemeral=True, final=True)
     if plan is not None and plan.save:
         _save_template_after_startup(app, plan)
     return app
+
+
+def _database_ready(plan: Any, url: Any) -> bool:
+    """Whether the API's SQLite database existed before this start, or was copied from a template."""
+    from flows import prefect_db_template
+
+    if plan is not None:
+        return bool(plan.seeded)
+    db = prefect_db_template.sqlite_path(url.get_secret_value() if url else None)
+    return db is not None and db.exists()
+
+
+def _skip_block_registration() -> None:
+    """Leave out Prefect's registration of block types, done by the start that created the database.
+
+    Even when nothing changed, Prefect imports every installed collection (prefect-dask) and hashes
+    the block registry to find that out: ~0.5 s of CPU before the API answers. Block types new in a
+    later Prefect or collection are registered by the next `newsflow dashboard` or `serve`, which
+    start Prefect's own server; newsflow's runs use no blocks.
+    """
+    from prefect.context import refresh_global_settings_context
+
+    os.environ["PREFECT_API_BLOCKS_REGISTER_ON_START"] = "false"
+    os.environ["PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION"] = "false"
+    refresh_global_settings_context()
 
 
 def _save_template_after_startup(app: Any, plan: prefect_db_template.Plan) -> None:

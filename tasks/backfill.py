@@ -24,8 +24,8 @@ from tasks.discover.sources import Source
 from tasks.discover.urls import url_key
 from tasks.fetch.stream import StreamError, archive_session, open_archive
 from tasks.harvest import PageSink, RunContext, SourceReport, process_all
-from tasks.models import Page
-from tasks.process import Processed, shared_pool
+from tasks.models import Page, Processed
+from tasks.process import shared_pool
 from tasks.store.archive import with_metadata
 from tasks.store.lake import Stager, publish
 from tasks.store.replay import Replay

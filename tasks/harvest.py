@@ -15,10 +15,9 @@ from tasks.crashpoints import crash_point
 from tasks.discover.feeds import FeedError, parse_any, walk_sitemaps
 from tasks.discover.sources import Source
 from tasks.discover.urls import normalize_url, url_key
-from tasks.extract.article import plausible_publish_time
 from tasks.fetch.client import Fetcher
-from tasks.models import Link, Page
-from tasks.process import Processed, process_page, tag_rows
+from tasks.models import Link, Page, Processed, plausible_publish_time
+from tasks.process import process_page, tag_rows
 from tasks.store.archive import WarcSink, iter_warc
 from tasks.store.lake import Stager
 from tasks.store.replay import Replay, listing_meta

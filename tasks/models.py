@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # older "publish dates" are placeholders (1970, 1900)
+
+
+def plausible_publish_time(stamp: datetime) -> bool:
+    """False for a placeholder (1970, 1900) or a time more than a day in the future."""
+    return EARLIEST <= stamp <= datetime.now(UTC) + timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -60,3 +67,14 @@ class Article:
         out = asdict(self)
         out["published_at"] = self.published_at.isoformat() if self.published_at else None
         return out
+
+
+@dataclass(slots=True)
+class Processed:
+    """An article with its tags, or the reason the page is not one."""
+
+    article: dict[str, Any] | None = None
+    countries: list[dict[str, Any]] = field(default_factory=list)
+    topics: list[dict[str, Any]] = field(default_factory=list)
+    skip_reason: str | None = None
+    taggers: tuple[str, str] | None = None  # (countries, topics) tagger versions, once tagged

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from tasks.process import warm_up
+from tasks.worker import warm_up
 
 warm_up()
 # Objects that exist now are never collected in the workers: a collection would write to their

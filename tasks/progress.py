@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -217,10 +217,8 @@ def heartbeat(path: Path, location: str, report: FileReport, every: float = BEAT
 
     def beat() -> None:
         while not stop.wait(every):
-            try:
+            with suppress(OSError):  # a display's input: never worth failing the file for
                 write_beat(path, location, report)
-            except OSError:  # a display's input: never worth failing the file for
-                pass
 
     path.parent.mkdir(parents=True, exist_ok=True)
     thread = threading.Thread(target=beat, name="newsflow-heartbeat", daemon=True)

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tasks.extract.article import plausible_publish_time
 from tasks.harvest import PageSink, RunContext, SourceReport
-from tasks.models import Page
-from tasks.process import Processed
+from tasks.models import Page, Processed, plausible_publish_time
 from tasks.store.lake import Stager
 
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)

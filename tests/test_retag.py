@@ -17,12 +17,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tasks.process import tag_batch, tag_rows, tagger_versions
+from tasks.process import tag_batch, tag_rows
 from tasks.store import retag
 from tasks.store.lake import RETAG_JOURNALS, SCHEMAS, lake_file, write_atomic
 from tasks.store.load import load_lake
 from tasks.store.rebuild import rebuild_warehouse
 from tasks.tag import countries, topics
+from tasks.worker import tagger_versions
 from tests.local_env import cli_env
 from warehouse import db as db_module
 

@@ -81,3 +81,34 @@ def test_with_no_api_configured_the_run_gets_its_own(tmp_path: Path) -> None:
     assert url.startswith("http://127.0.0.1:") and float(waited) >= 0
     assert (home / "prefect.db").exists()
     assert not api_processes(home)
+
+
+@pytest.mark.slow
+def test_a_second_start_on_the_same_database_serves_without_registering_blocks_again(tmp_path: Path) -> None:
+    import sqlite3
+
+    home = tmp_path / "home"
+    for _ in range(2):
+        done = probe(home)
+        assert done.returncode == 0, done.stderr
+    with sqlite3.connect(home / "prefect.db") as con:  # registered by the first start, kept by the second
+        assert con.execute("select count(*) from block_type").fetchone()[0] > 0
+
+
+def test_block_registration_is_left_out_only_for_a_database_that_was_ready() -> None:
+    from types import SimpleNamespace
+
+    from pydantic import SecretStr
+
+    ready = prefect_server._database_ready
+    assert ready(SimpleNamespace(seeded=True), None)  # copied from the migrated template
+    assert not ready(SimpleNamespace(seeded=False, save=True), None)  # created by this start
+    assert ready(None, SecretStr(f"sqlite+aiosqlite:///{__file__}"))  # an existing file
+    assert not ready(None, SecretStr("sqlite+aiosqlite:///nowhere/prefect.db"))
+    assert not ready(None, SecretStr("postgresql+asyncpg://db/prefect"))  # not ours to judge
+    code = ("from flows.prefect_server import _skip_block_registration; import prefect.settings as s; "
+            "_skip_block_registration(); "
+            "print(bool(s.PREFECT_API_BLOCKS_REGISTER_ON_START), bool(s.PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.split() == ["False", "False"]

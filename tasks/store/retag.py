@@ -25,9 +25,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.crashpoints import crash_point
-from tasks.process import Processed, shared_pool, tag_batch, tag_rows, tagger_versions
+from tasks.models import Processed
+from tasks.process import shared_pool, tag_batch, tag_rows
 from tasks.store.compact import fsync_path
 from tasks.store.lake import RETAG_JOURNALS, SCHEMAS
+from tasks.worker import tagger_versions
 
 log = logging.getLogger(__name__)
 
