@@ -76,7 +76,8 @@ def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
     With two threads DuckDB's batch insert builds a collection of rows per thread and merges them
     before the commit; the merge and the coordination cost more than the parallel Parquet read saves
-    (1M-article load: inserts 13.2 -> 8.8 s of CPU, the whole file loop 44-51 -> 34-38 s, faster in wall time too).
+    (1M-article load: article inserts 8.7-9.0 -> 5.3-6.1 s of CPU, tag inserts 7.8 -> 4.5 s, the whole
+    file loop 44-51 -> 34-38 s, and faster in wall time too).
     """
     threads = int(con.execute("select current_setting('threads')").fetchone()[0])  # type: ignore[index]
     con.execute("set threads = 1")
