@@ -90,6 +90,24 @@ def test_load_numbers_articles_once_and_their_tags_even_when_the_tags_came_first
     assert numbers(db, "article_countries")[("a3", "US")] == again[("a3", "-")]
 
 
+def test_a_warehouse_with_the_fetches_url_index_loses_it_and_keeps_its_rows(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-01", "r1"), "articles", [article(1)])
+    load_lake(tmp_path, db)
+    with duckdb.connect(str(db)) as con:  # as a warehouse migrated before 006 has it
+        con.execute("create index fetches_url_key on fetches (url_key)")
+        con.execute("insert into fetches (run_id, kind, url, url_key, outcome) "
+                    "values ('r0', 'page', 'u', 'k', 'article')")
+        con.execute("delete from schema_migrations where name = '006_drop_fetches_url_key.sql'")
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-02", "r2"), "articles", [article(2)])
+    assert load_lake(tmp_path, db).rows == {"articles": 1}
+    with duckdb.connect(str(db), read_only=True) as con:
+        indexes = con.execute("select index_name from duckdb_indexes()").fetchall()
+        assert ("fetches_url_key",) not in indexes
+        assert con.execute("select url_key from fetches").fetchall() == [("k",)]
+        assert con.execute("select count(*) from articles").fetchone() == (2,)
+
+
 def test_locked_warehouse_fails_clearly_and_next_load_catches_up(tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
     load_lake(tmp_path, db)
