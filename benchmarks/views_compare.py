@@ -26,7 +26,8 @@ def fingerprint(db: Path, view: str) -> tuple[list[tuple], tuple]:
 def view_names(db: Path) -> list[str]:
     """The views of a warehouse."""
     with duckdb.connect(str(db), read_only=True) as con:
-        return [r[0] for r in con.execute("select view_name from duckdb_views() where not internal order by 1").fetchall()]
+        rows = con.execute("select view_name from duckdb_views() where not internal order by 1").fetchall()
+        return [r[0] for r in rows]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,6 @@ import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from warehouse import report
