@@ -48,7 +48,7 @@ def test_shutdown_stops_the_forkserver_and_a_new_pool_starts_one() -> None:
 
 def test_the_fetching_process_never_imports_the_extractors() -> None:
     """Ingest, backfill and rebuild hand pages to workers: their own process stays without trafilatura
-    and the taggers (about 40 MB and 0.4 s of imports per run), which only tasks/worker.py imports."""
+    and the taggers (about 0.2 s of imports per run), which only tasks/worker.py imports."""
     import subprocess
 
     code = ("import sys, flows.ingest, flows.backfill, tasks.store.rebuild, tasks.store.load; "
