@@ -89,6 +89,16 @@ def _files(db: Path) -> list[Path]:
     return [db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
 
 
+def _exists(db: Path) -> bool:
+    return any(p.exists() for p in _files(db))
+
+
+def has_database(connection_url: str | None) -> bool:
+    """Whether the SQLite database of this URL (or a part of it) exists; False for anything else."""
+    db = sqlite_path(connection_url)
+    return db is not None and _exists(db)
+
+
 def usable(path: Path, head: str) -> bool:
     """True when path is an intact SQLite database at revision `head` holding no flow run."""
     try:
@@ -108,7 +118,7 @@ def seed(db: Path, template: Path, head: str) -> bool:
     A template that fails the check is deleted (unless another launch replaced it meanwhile),
     so this run's own migration writes a good one.
     """
-    if any(p.exists() for p in _files(db)):  # a stray -wal must never meet another database
+    if _exists(db):  # a stray -wal must never meet another database
         return False
     if not db.parent.is_dir():  # Prefect's own error about it stays as it was
         return False
@@ -172,8 +182,7 @@ def prepare(folder: Path, connection_url: str | None, prefect_version: str) -> P
     db = sqlite_path(connection_url)
     if db is None:
         return None
-    new_home = not any(p.exists() for p in _files(db))
-    if not new_home:
+    if _exists(db):
         return None
     head = migrations_head()
     if head is None:
@@ -181,7 +190,7 @@ def prepare(folder: Path, connection_url: str | None, prefect_version: str) -> P
     template = template_path(folder, prefect_version, head)
     if seed(db, template, head):
         return Plan(db, template, head, seeded=True)
-    return Plan(db, template, head, save=not any(p.exists() for p in _files(db)))
+    return Plan(db, template, head, save=not _exists(db))
 
 
 def seed_for_server(folder: Path, connection_url: str | None, prefect_version: str) -> bool:
@@ -194,7 +203,7 @@ def seed_for_server(folder: Path, connection_url: str | None, prefect_version: s
     run API (prepare), and a template that cannot be read is left for it to replace.
     """
     db = sqlite_path(connection_url)
-    if db is None or any(p.exists() for p in _files(db)):
+    if db is None or _exists(db):
         return False
     prefix = _name_prefix(prefect_version)
     found = list(folder.glob(f"{glob.escape(prefix)}*.db"))

@@ -135,30 +135,20 @@ def api_app() -> Any:
     from flows import prefect_db_template
 
     _wait_at_gate()
+    url = get_current_settings().server.database.connection_url
+    url_text = url.get_secret_value() if url else None
     plan = None
     if folder := os.environ.get(prefect_db_template.ENV):
         try:
-            url = get_current_settings().server.database.connection_url
-            plan = prefect_db_template.prepare(Path(folder), url.get_secret_value() if url else None,
-                                               prefect.__version__)
+            plan = prefect_db_template.prepare(Path(folder), url_text, prefect.__version__)
         except Exception as exc:  # the template only saves time: never a reason for the API not to start
             prefect_db_template.log.warning("Prefect database template not used: %r", exc)
-    if _database_ready(plan, get_current_settings().server.database.connection_url):
+    if prefect_db_template.has_database(url_text):  # it was here before, or copied from the template
         _skip_block_registration()
     app = create_app(ephemeral=True, final=True)
     if plan is not None and plan.save:
         _save_template_after_startup(app, plan)
     return app
-
-
-def _database_ready(plan: Any, url: Any) -> bool:
-    """Whether the API's SQLite database existed before this start, or was copied from a template."""
-    from flows import prefect_db_template
-
-    if plan is not None:
-        return bool(plan.seeded)
-    db = prefect_db_template.sqlite_path(url.get_secret_value() if url else None)
-    return db is not None and db.exists()
 
 
 def _skip_block_registration() -> None:

@@ -7,6 +7,7 @@ import multiprocessing as mp
 import os
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing import forkserver
 from typing import Any
@@ -25,7 +26,7 @@ def process_page(body: bytes, content_type: str | None, url: str, language: str 
     return worker.process_page(body, content_type, url, language)
 
 
-def tag_batch(items: list[tuple[str, str, str, str | None]]) -> list[tuple[str, Processed]]:
+def tag_batch(items: Sequence[tuple[str, str, str, str | None]]) -> list[tuple[str, Processed]]:
     """Tags of (article_id, title, text, language) items, in a worker (tasks/worker.py)."""
     from tasks import worker
 

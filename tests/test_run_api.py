@@ -95,17 +95,16 @@ def test_a_second_start_on_the_same_database_serves_without_registering_blocks_a
         assert con.execute("select count(*) from block_type").fetchone()[0] > 0
 
 
-def test_block_registration_is_left_out_only_for_a_database_that_was_ready() -> None:
-    from types import SimpleNamespace
+def test_block_registration_is_left_out_only_for_a_database_that_was_ready(tmp_path: Path) -> None:
+    from flows.prefect_db_template import has_database
 
-    from pydantic import SecretStr
-
-    ready = prefect_server._database_ready
-    assert ready(SimpleNamespace(seeded=True), None)  # copied from the migrated template
-    assert not ready(SimpleNamespace(seeded=False, save=True), None)  # created by this start
-    assert ready(None, SecretStr(f"sqlite+aiosqlite:///{__file__}"))  # an existing file
-    assert not ready(None, SecretStr("sqlite+aiosqlite:///nowhere/prefect.db"))
-    assert not ready(None, SecretStr("postgresql+asyncpg://db/prefect"))  # not ours to judge
+    db = tmp_path / "prefect.db"  # api_app asks after the template step: a copied database is there
+    assert not has_database(f"sqlite+aiosqlite:///{db}")  # created by this start
+    (tmp_path / "prefect.db-wal").write_bytes(b"")
+    assert has_database(f"sqlite+aiosqlite:///{db}")  # a part of an existing one
+    assert has_database(f"sqlite+aiosqlite:///{__file__}")  # an existing file
+    assert not has_database("postgresql+asyncpg://db/prefect")  # not ours to judge
+    assert not has_database(None)
     code = ("from flows.prefect_server import _skip_block_registration; import prefect.settings as s; "
             "_skip_block_registration(); "
             "print(bool(s.PREFECT_API_BLOCKS_REGISTER_ON_START), bool(s.PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION))")
