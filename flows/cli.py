@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from flows.malloc import tune_malloc
 
@@ -193,8 +195,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> NoReturn:
+    """The `newsflow` command: main(), then an exit that leaves out the last garbage collections.
+
+    At exit Python walks every object still alive (Prefect's and pydantic's models, the taggers'
+    tables) looking for cycles to free: 0.25-0.45 s after each run, for memory the OS takes back
+    anyway. Frozen objects are left out of that walk; atexit handlers still run.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
     # `python -m flows.cli` runs this file as __main__; subcommand modules import flows.cli, and
     # must see these same classes (UserError) rather than a second copy of the module.
     sys.modules.setdefault("flows.cli", sys.modules[__name__])
-    sys.exit(main())
+    run()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows import prefect_server
+from flows import dashboard, prefect_server
 
 
 def template_folder(setting: str) -> Path | None:
@@ -65,7 +65,8 @@ def run_api(db_templates: Path | None = None) -> Iterator[Callable[[], object]]:
     refresh()  # Prefect read its settings at import, before this URL existed
     timeout = settings.server.ephemeral.startup_timeout_seconds
     try:
-        yield lambda: prefect_server.wait_healthy(proc, api_url, timeout, log_file)
+        with _without_heartbeats():
+            yield lambda: prefect_server.wait_healthy(proc, api_url, timeout, log_file)
     finally:
         prefect_server.flush_to_api()
         for name, value in saved.items():
@@ -77,11 +78,26 @@ def run_api(db_templates: Path | None = None) -> Iterator[Callable[[], object]]:
         prefect_server.stop(proc, grace=5)
 
 
+@contextmanager
+def _without_heartbeats() -> Iterator[None]:
+    """Flow runs on this API send no heartbeats: the API stops with the run, so none would be read.
+
+    (A run ends by joining Prefect's heartbeat thread, which wakes once a second: 0.5 s on average.)
+    """
+    from prefect.context import SettingsContext
+
+    current = SettingsContext.get()
+    assert current is not None  # (Prefect always has a global one)
+    flows = current.settings.flows.model_copy(update={"heartbeat_frequency": None})
+    with SettingsContext(profile=current.profile, settings=current.settings.model_copy(update={"flows": flows})):
+        yield
+
+
 def _start_early(db_templates: Path | None) -> tuple[subprocess.Popen[bytes], int, Path] | None:
     """A gated API started before Prefect is imported, unless the environment already names an API."""
     home = os.environ.get("PREFECT_HOME")  # (`newsflow` sets it for the data directory)
-    if not home or os.environ.get("PREFECT_API_URL"):
-        return None
+    if not home or os.environ.get("PREFECT_API_URL") or dashboard.active_api_url(Path(home).expanduser()):
+        return None  # (an API named some other way, in a profile by hand, is found later and costs a kill)
     log_file = Path(home).expanduser().resolve() / "run-api.log"
     port = prefect_server.free_port()
     return prefect_server.start_api(port, dict(os.environ), log_file, db_templates, gated=True), port, log_file

@@ -132,7 +132,7 @@ def _new_pool(workers: int) -> Executor:
     # one. The forkserver imports the extractors and loads their models once (tasks.prefork),
     # so the workers share those pages instead of loading ~130 MB each on their first page.
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["tasks.worker", "tasks.prefork"])
+    ctx.set_forkserver_preload(["tasks.prefork"])  # (it imports tasks.worker)
     return WorkerPool(workers, ctx)
 
 

@@ -39,6 +39,18 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, *needles
         assert needle in errors[0]
 
 
+def test_the_command_exits_with_mains_code_and_leaves_its_objects_out_of_the_last_collections(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import cli
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 3 and frozen == [True]
+
+
 def test_bad_sources_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "s.toml"
     bad.write_text('[[sources]]\nid = "x"\nname = "X"\ncountry = "ZZ"\nlanguage = "en"\nfeeds = ["https://x.org/f"]\n')

@@ -20,6 +20,7 @@ from flows.run_api import run_api
 with run_api() as ready:
     from prefect.settings import get_current_settings
     print("api", get_current_settings().api.url, ready(), flush=True)
+    print("heartbeats", get_current_settings().flows.heartbeat_frequency, flush=True)
 """
 
 
@@ -59,6 +60,47 @@ def test_a_gated_api_waits_and_a_cancelled_one_never_opens_its_database(tmp_path
 
 
 @pytest.mark.slow
+def test_an_api_cancelled_while_still_importing_stops_at_once(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    proc = prefect_server.start_api(prefect_server.free_port(), env, home / "run-api.log", gated=True)
+    time.sleep(0.5)  # importing: uvicorn holds SIGTERM back until its app is loaded
+    began = time.monotonic()
+    prefect_server.cancel(proc)
+    assert proc.poll() is not None and time.monotonic() - began < 1.0
+    assert not list(home.glob("prefect.db*"))
+
+
+def test_a_running_dashboard_means_no_early_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from flows import dashboard, run_api
+
+    def no_start(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an early API was started")
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr(prefect_server, "start_api", no_start)
+    (tmp_path / dashboard.STATE_FILE).write_text(json.dumps({"api_url": "http://127.0.0.1:9/api",
+                                                             "pid": os.getpid()}))
+    assert run_api._start_early(None) is None
+    (tmp_path / dashboard.STATE_FILE).unlink()  # no dashboard: the early API would start
+    with pytest.raises(AssertionError, match="early API"):
+        run_api._start_early(None)
+
+
+@pytest.mark.slow
+def test_the_api_app_is_built_without_collections_and_leaves_the_collector_on(tmp_path: Path) -> None:
+    code = ("import gc; from flows.prefect_server import api_app; app = api_app(); "
+            "print(gc.isenabled(), gc.get_freeze_count() > 100000)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path),
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]
+
+
+@pytest.mark.slow
 def test_a_profile_naming_an_api_stops_the_early_one(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
@@ -67,6 +109,7 @@ def test_a_profile_naming_an_api_stops_the_early_one(tmp_path: Path) -> None:
     done = probe(home)
     assert done.returncode == 0, done.stderr
     assert "api http://127.0.0.1:9/api None" in done.stdout  # the profile's API, no waiting
+    assert "heartbeats None" not in done.stdout  # a lasting API may watch for them: Prefect's default
     assert not api_processes(home)
     assert not list(home.glob("prefect.db*"))
 
@@ -79,6 +122,7 @@ def test_with_no_api_configured_the_run_gets_its_own(tmp_path: Path) -> None:
     line = next(x for x in done.stdout.splitlines() if x.startswith("api "))
     _, url, waited = line.split(" ")
     assert url.startswith("http://127.0.0.1:") and float(waited) >= 0
+    assert "heartbeats None" in done.stdout  # no one would read them: the API stops with the run
     assert (home / "prefect.db").exists()
     assert not api_processes(home)
 

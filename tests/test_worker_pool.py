@@ -65,3 +65,16 @@ def test_process_page_runs_the_worker_code() -> None:
     result = process_page(b"<html><body><p>too short</p></body></html>", "text/html", "https://example.org/a")
     assert isinstance(result, Processed) and result.article is None and result.skip_reason
     assert process_page(b"%PDF", "application/pdf", "https://example.org/b").skip_reason == "not HTML (application/pdf)"
+
+
+def test_workers_start_with_the_models_frozen_and_the_collector_on() -> None:
+    import gc
+
+    from tasks.process import shared_pool, shutdown_pools
+
+    pool = shared_pool(2)
+    try:
+        assert pool.submit(gc.isenabled).result() is True  # off in the forkserver while it loaded, on again
+        assert pool.submit(gc.get_freeze_count).result() > 100_000  # modules and models, out of collections
+    finally:
+        shutdown_pools()

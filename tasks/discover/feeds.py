@@ -141,7 +141,7 @@ def walk_sitemaps(
         fetched += 1
         body = fetch(url)
         if body is None:
-            log.info("sitemap %s could not be fetched", url)
+            log.info("sitemap %s not read: unchanged since the last run, or not fetched (see fetches)", url)
             continue
         try:
             links, children = parse_any(body, url)
