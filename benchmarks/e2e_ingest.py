@@ -195,9 +195,10 @@ def base_env(data: Path, fetch: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def ingest(label: str, sources: Path, data: Path, env: dict[str, str], logs: Path) -> TreeRun:
+def ingest(label: str, sources: Path, data: Path, env: dict[str, str], logs: Path,
+           command: tuple[str, ...] = (NEWSFLOW,)) -> TreeRun:
     """One `newsflow ingest` process, measured."""
-    argv = [NEWSFLOW, "ingest", "--sources", str(sources), "--data-dir", str(data)]
+    argv = [*command, "ingest", "--sources", str(sources), "--data-dir", str(data)]
     run = run_tree(label, argv, env, logs / f"{label}.log", run_logs=data / "logs")
     if run.returncode != 0:
         raise SystemExit(f"{label}: newsflow ingest exited {run.returncode}:\n{run.log[-3000:]}")

@@ -56,9 +56,12 @@ def one_round(code: Path, sources: Path, root: Path, cache: Path, reruns: int, f
         if run.flow_start is not None and run.flow_end is not None:
             out.setdefault(f"{kind}: in the flow", []).append(run.flow_end - run.flow_start)
 
-    record(first, e2e_ingest.ingest("first", sources, data, env, logs))
+    # The checkout's own command line, not this venv's `newsflow` script: the script names an entry
+    # point (flows.cli:run) that older checkouts do not have.
+    command = (sys.executable, "-m", "flows.cli")
+    record(first, e2e_ingest.ingest("first", sources, data, env, logs, command))
     for i in range(reruns):
-        record("rerun, nothing new", e2e_ingest.ingest(f"rerun{i}", sources, data, env, logs))
+        record("rerun, nothing new", e2e_ingest.ingest(f"rerun{i}", sources, data, env, logs, command))
     return out
 
 
