@@ -112,6 +112,7 @@ commitment to keep talking as inflation slows and central banks weigh interest r
 def warm_up() -> None:
     """Load the lazily built models (language, dates, countries, topics) by processing a sample page."""
     try:
+        _warm_justext()
         result = process_page(WARM_UP_PAGE.encode(), "text/html; charset=utf-8",
                               "https://news.example.org/2024/05/01/ministers-meet-in-paris", None)
         if result.article is None:  # still build the taggers' models
@@ -119,3 +120,15 @@ def warm_up() -> None:
             tag_article("Trade in Paris", WARM_UP_PAGE)
     except Exception as exc:  # a warm-up problem must not stop the pool: workers load lazily then
         log.warning("warm-up failed: %r", exc)
+
+
+def _warm_justext() -> None:
+    """Build the stop words of trafilatura's jusText fallback, which the sample page does not reach.
+
+    Its first use builds one set of every language's stop words (~150,000 strings, ~28 MB) and
+    caches it: built here, in the forkserver, the workers share one copy instead of each building its own.
+    """
+    from justext.core import define_stoplist
+    from trafilatura import external
+
+    define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())

@@ -78,3 +78,13 @@ def test_workers_start_with_the_models_frozen_and_the_collector_on() -> None:
         assert pool.submit(gc.get_freeze_count).result() > 100_000  # modules and models, out of collections
     finally:
         shutdown_pools()
+
+
+def test_the_forkserver_builds_what_workers_would_each_build_on_their_own() -> None:
+    """trafilatura's jusText fallback sets up ~28 MB of stop words on first use: in the forkserver, once."""
+    import subprocess
+
+    code = ("import tasks.prefork, trafilatura.external as t, justext.core as j; "
+            "print(t.JT_STOPLIST is not None and len(t.JT_STOPLIST) > 10000, j.define_stoplist.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "1"]
