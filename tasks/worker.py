@@ -128,7 +128,10 @@ def _warm_justext() -> None:
     Its first use builds one set of every language's stop words (~150,000 strings, ~28 MB) and
     caches it: built here, in the forkserver, the workers share one copy instead of each building its own.
     """
-    from justext.core import define_stoplist
-    from trafilatura import external
+    try:  # trafilatura's and jusText's own functions: a release without them costs memory, not the warm-up
+        from justext.core import define_stoplist
+        from trafilatura import external
 
-    define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
+        define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
+    except (ImportError, AttributeError) as exc:
+        log.warning("jusText stop words not prepared: %r", exc)
