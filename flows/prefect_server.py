@@ -114,17 +114,15 @@ def proceed(proc: subprocess.Popen[bytes]) -> None:
 
 
 def cancel(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a gated API that is not wanted: killed outright, as it has not touched any database.
+    """Stop a gated API that is not wanted: killed with no grace, as it has not touched any database.
 
     (uvicorn holds SIGTERM back until the app is loaded, that is until the gate after the
-    imports: asking politely cost the run up to 2 s of waiting.)
+    imports: a grace period cost the run up to 2 s of waiting.)
     """
     if proc.stdin is not None:
         with contextlib.suppress(OSError):
             proc.stdin.close()
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    stop(proc, grace=0)
 
 
 def _wait_at_gate() -> None:
