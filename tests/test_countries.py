@@ -13,6 +13,7 @@ import pytest
 
 from tasks.tag import countries_build
 from tasks.tag.countries import tag_countries
+from tasks.tag.country_declension import polish_forms
 from tasks.tag.country_scripts import CAPITALS, curated_script_entries
 from tasks.tag.gazetteer import CURATED, GENERATED, curated_entries, load_aliases
 
@@ -231,10 +232,21 @@ STORIES = [
     ("美国和中国的代表在日本东京举行会谈。", {"US", "CN", "JP"}),
     ("日本の首相はパリでフランスとドイツの首脳と会談した。", {"JP", "FR", "DE"}),
     ("भारत और पाकिस्तान के विदेश मंत्रियों ने अमेरिकी अधिकारियों से मुलाकात की।", {"IN", "PK", "US"}),
+    # Polish declines names: genitive, locative, instrumental; adjectives in every case
+    ("Premierzy Islandii i Pakistanu podali się do dymisji po protestach w Niemczech.", {"IS", "PK", "DE"}),
+    ("Prezydent Stanów Zjednoczonych spotkał się z premierem Nowej Zelandii i z Ukrainą.", {"US", "NZ", "UA"}),
+    ("Niemiecka marynarka wojenna blokowała dostawy dla brytyjskich okrętów.", {"DE", "GB"}),
+    ("Amerykanie i Rosjanie rozmawiali o Korei Północnej w Zjednoczonych Emiratach Arabskich.",
+     {"US", "RU", "KP", "AE"}),
+    # Dutch adjectives and demonyms
+    ("De Duitse marine en de Franse regering steunen de Oekraïense troepen.", {"DE", "FR", "UA"}),
+    ("In de VS werd een Braziliaan gearresteerd op verzoek van Marokkaanse agenten.", {"US", "BR", "MA"}),
     # words that contain or equal a name in these scripts and are no country
     ("После того как дождь кончился, мы вышли.", set()),  # 'того', not Togo
     ("قدمت الحكومة دعم مالي كبير للمشروع باليد اليمنى.", set()),  # 'financial', 'right hand'
     ("ウインドウを開けてください。", set()),  # 'インド' inside 'window'
+    ("Frans Timmermans sprak in Brussel met Benjamin Britten.", {"BE"}),  # first names, not France or Britain
+    ("Es gibt zwei Pools genetischer Variationen. Denen fehlt nichts.", set()),  # German words, not PL or DK
 ]
 
 
@@ -281,6 +293,28 @@ def test_passing_mentions_are_left_out_unless_asked_for() -> None:
     # A text of a sentence or two has no passing mentions.
     assert codes("Brazil cut its interest rate. A Luxembourg unit issued bonds.") == {"BR", "LU"}
     assert {c["code"] for c in tag_countries("", text, keep_passing=True)} == {"BR", "LU"}
+
+
+@pytest.mark.parametrize(
+    ("name", "forms"),
+    [
+        ("Islandia", {"Islandii", "Islandię", "Islandią"}),
+        ("Pakistan", {"Pakistanu", "Pakistanowi", "Pakistanem", "Pakistanie"}),
+        ("Egipt", {"Egiptu", "Egiptem", "Egipcie"}),
+        ("Kuba", {"Kuby", "Kubie", "Kubę", "Kubą"}),
+        ("Niemcy", {"Niemiec", "Niemcom", "Niemcami", "Niemczech"}),
+        ("Białoruś", {"Białorusi", "Białorusią"}),
+        ("Nowa Zelandia", {"Nowej Zelandii", "Nową Zelandię", "Nową Zelandią"}),
+        ("Stany Zjednoczone", {"Stanów Zjednoczonych", "Stanom Zjednoczonym", "Stanach Zjednoczonych"}),
+        ("Bośnia i Hercegowina", {"Bośnii i Hercegowiny", "Bośnię i Hercegowinę"}),
+        ("Republika Południowej Afryki", {"Republiki Południowej Afryki", "Republice Południowej Afryki"}),
+        ("Wyspy Cooka", {"Wysp Cooka", "Wyspach Cooka"}),
+    ],
+)
+def test_polish_case_forms(name: str, forms: set[str]) -> None:
+    assert forms <= polish_forms(name)
+    assert name not in polish_forms(name)
+    assert polish_forms("Chile") == set()  # names in -e (and -i, -o) do not decline
 
 
 def test_empty_and_missing_input() -> None:

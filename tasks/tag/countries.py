@@ -25,8 +25,9 @@ from tasks.tag.gazetteer import gazetteer
 log = logging.getLogger(__name__)
 
 # The tagger version recorded with its tags (lake and warehouse); bump when aliases, data files or
-# rules change what is tagged. 1: English and Latin scripts; 2: non-Latin scripts, learned passing mentions.
-VERSION = "2"
+# rules change what is tagged. 1: English and Latin scripts; 2: non-Latin scripts, learned passing mentions;
+# 3: Polish case forms, Polish and Dutch adjectives and demonyms.
+VERSION = "3"
 
 # Salience: a mention in the headline counts three times, in the lead (incl. the dateline) twice.
 TITLE_WEIGHT = 3.0

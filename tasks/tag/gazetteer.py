@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from tasks.tag.country_declension import polish_forms
+
 DATA = Path(__file__).resolve().parent / "data"
 CURATED = DATA / "countries_aliases.tsv"
 GENERATED = DATA / "countries_iso_names.tsv"
@@ -149,12 +151,15 @@ def load_aliases(
             _merge(derived, form, entry)
     iso: dict[str, Alias] = {}
     if generated.exists():
-        for code, _lang, name in rows(generated):
+        for code, lang, name in rows(generated):
             if NON_LATIN.search(name):
                 continue
-            # German genitive: 'Deutschlands', 'Neuseelands'.
-            genitive = {name + "s"} if _lang == "de" and name[-1] not in "sxzß" else set()
-            for form in variants(name) | {name} | genitive:
+            inflected = set()
+            if lang == "de" and name[-1] not in "sxzß":  # German genitive: 'Deutschlands'
+                inflected = {name + "s"}
+            elif lang == "pl":  # Polish cases: 'w Niemczech', 'rząd Islandii'
+                inflected = polish_forms(name)
+            for form in variants(name) | {name} | inflected:
                 _merge(iso, form, Alias((code,), "name", "", CAP))
     # Skipped spellings go whether generated or derived ("Irã" -> "Ira", "Malé" -> "Male").
     table = {k: v for k, v in {**iso, **derived}.items() if k not in skipped}
