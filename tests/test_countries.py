@@ -13,7 +13,7 @@ import pytest
 
 from tasks.tag import countries_build
 from tasks.tag.countries import tag_countries
-from tasks.tag.country_declension import polish_forms
+from tasks.tag.country_declension import polish_forms, turkish_forms
 from tasks.tag.country_scripts import CAPITALS, curated_script_entries
 from tasks.tag.gazetteer import CURATED, GENERATED, curated_entries, load_aliases
 
@@ -238,6 +238,9 @@ STORIES = [
     ("Niemiecka marynarka wojenna blokowała dostawy dla brytyjskich okrętów.", {"DE", "GB"}),
     ("Amerykanie i Rosjanie rozmawiali o Korei Północnej w Zjednoczonych Emiratach Arabskich.",
      {"US", "RU", "KP", "AE"}),
+    # Turkish: case endings after an apostrophe, demonyms in -lı, adjectives, ABD
+    ("Brezilyalı sporcu Macaristan'da kaza geçirdi; ABD ve Alman yetkililer İranlılarla görüştü.",
+     {"BR", "HU", "US", "DE", "IR"}),
     # Dutch adjectives and demonyms
     ("De Duitse marine en de Franse regering steunen de Oekraïense troepen.", {"DE", "FR", "UA"}),
     ("In de VS werd een Braziliaan gearresteerd op verzoek van Marokkaanse agenten.", {"US", "BR", "MA"}),
@@ -315,6 +318,14 @@ def test_polish_case_forms(name: str, forms: set[str]) -> None:
     assert forms <= polish_forms(name)
     assert name not in polish_forms(name)
     assert polish_forms("Chile") == set()  # names in -e (and -i, -o) do not decline
+
+
+def test_turkish_demonyms_follow_vowel_harmony() -> None:
+    assert {"İranlı", "İranlılar", "İranlıların"} <= turkish_forms("İran")
+    assert {"Norveçli", "Norveçliler"} <= turkish_forms("Norveç")
+    assert {"Ürdünlü", "Ürdünlüler"} <= turkish_forms("Ürdün")
+    assert "Yeni Zelandalı" in turkish_forms("Yeni Zelanda")
+    assert turkish_forms("Afganistan İslam Cumhuriyeti") == set()
 
 
 def test_empty_and_missing_input() -> None:

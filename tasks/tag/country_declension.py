@@ -1,4 +1,4 @@
-"""Case forms of Polish country names: 'Nowa Zelandia' -> 'Nowej Zelandii', 'Nową Zelandię', ...
+"""Inflected forms of country names: Polish cases ('Nowej Zelandii') and Turkish demonyms ('İranlı').
 
 Polish declines names in seven cases, so a gazetteer of nominatives misses most mentions ("rząd
 Islandii", "w Niemczech", "do Stanów Zjednoczonych"). The forms are generated from the nominative
@@ -6,6 +6,10 @@ by the regular endings of its class (feminine -a, masculine consonant, plural), 
 two-word name in the same case; a form that no text uses costs only a longer matcher. Irregular
 plurals are listed. Names of three or more words decline their first word only ("Republika
 Południowej Afryki" -> "Republice Południowej Afryki"): the rest is a genitive already.
+
+Turkish needs less: its case endings follow an apostrophe ("Almanya'da"), which the matcher's word
+boundary already allows, but a person or thing from a country is the name plus -lı/-li/-lu/-lü by
+vowel harmony, written as one word ("Brezilyalı sporcu", "İranlılar").
 """
 
 from __future__ import annotations
@@ -131,3 +135,19 @@ def _alternate(stem: str, table: dict[str, str], default: str, keep: bool = True
         if stem.endswith(final):
             return stem[: -len(final)] + table[final]
     return stem + default if keep else stem + "ie"
+
+
+_BACK = {"a": "ı", "ı": "ı", "o": "u", "u": "u", "e": "i", "i": "i", "ö": "ü", "ü": "ü"}
+
+
+def turkish_forms(name: str) -> set[str]:
+    """'İran' -> 'İranlı', 'İranlılar', 'İranlıların', 'İranlılarla', ...; 'Yeni Zelanda' -> 'Yeni Zelandalı'."""
+    vowels = [c for c in name.lower() if c in _BACK]
+    if name.count(" ") > 1 or not vowels:  # official names ('... İslam Cumhuriyeti') take no suffix
+        return set()
+    vowel = _BACK[vowels[-1]]
+    person = f"{name}l{vowel}"
+    back = vowel in "ıu"
+    plural = person + ("lar" if back else "ler")
+    endings = ("ın", "a", "ı", "la", "dan", "da") if back else ("in", "e", "i", "le", "den", "de")
+    return {person, plural, *(plural + ending for ending in endings)}
