@@ -92,7 +92,7 @@ def _word_cases(word: str, plural: bool) -> dict[str, set[str]]:
 
 def _adj_fem(word: str) -> dict[str, set[str]]:
     stem = word[:-1]
-    oblique = stem + ("ej" if not stem.endswith(("k", "g", "i")) else "iej" if stem[-1] in "kg" else "ej")
+    oblique = stem + ("iej" if stem[-1] in "kg" else "ej")  # Wielkiej, Północnej, Zachodniej
     return {"gen": {oblique}, "dat": {oblique}, "loc": {oblique}, "acc": {stem + "ą"}, "ins": {stem + "ą"}}
 
 
@@ -111,13 +111,13 @@ def _noun_fem(word: str) -> dict[str, set[str]]:
         return {"gen": {oblique}, "dat": {oblique}, "loc": {oblique}, "acc": {stem + "ę"}, "ins": {stem + "ą"}}
     soft = stem.endswith(_SOFT)
     gen = stem + ("i" if stem[-1] in "kgl" or stem.endswith("j") else "y")
-    loc = gen if soft else _alternate(stem, _FEM_LOC, "ie")
+    loc = gen if soft else _alternate(stem, _FEM_LOC)
     return {"gen": {gen}, "dat": {loc}, "loc": {loc}, "acc": {stem + "ę"}, "ins": {stem + "ą"}}
 
 
 def _noun_masc(word: str) -> dict[str, set[str]]:
     velar = word.endswith(("k", "g"))
-    loc = word + "u" if velar or word.endswith(_SOFT + ("ch",)) else _alternate(word, _MASC_LOC, "ie", keep=False)
+    loc = word + "u" if velar or word.endswith(_SOFT + ("ch",)) else _alternate(word, _MASC_LOC)
     return {"gen": {word + "u", word + "a"}, "dat": {word + "owi"}, "acc": {word, word + "a"},
             "ins": {word + ("iem" if velar else "em")}, "loc": {loc, word + "u"}}
 
@@ -129,12 +129,12 @@ def _noun_plural(word: str) -> dict[str, set[str]]:
             "ins": {stem + "ami"}, "loc": {loc} if loc else {stem + "ach"}}
 
 
-def _alternate(stem: str, table: dict[str, str], default: str, keep: bool = True) -> str:
+def _alternate(stem: str, table: dict[str, str]) -> str:
     """stem + the ending its last consonant takes (r -> rze: Kuba/Cypr -> Kubie/Cyprze)."""
     for final in sorted(table, key=len, reverse=True):
         if stem.endswith(final):
             return stem[: -len(final)] + table[final]
-    return stem + default if keep else stem + "ie"
+    return stem + "ie"
 
 
 _BACK = {"a": "ı", "ı": "ı", "o": "u", "u": "u", "e": "i", "i": "i", "ö": "ü", "ü": "ü"}
