@@ -236,6 +236,7 @@ STORIES = [
     ("Premierzy Islandii i Pakistanu podali się do dymisji po protestach w Niemczech.", {"IS", "PK", "DE"}),
     ("Prezydent Stanów Zjednoczonych spotkał się z premierem Nowej Zelandii i z Ukrainą.", {"US", "NZ", "UA"}),
     ("Niemiecka marynarka wojenna blokowała dostawy dla brytyjskich okrętów.", {"DE", "GB"}),
+    ("Ministrowie spotkali się w Paryżu, a potem polecieli do Moskwy i Kijowa.", {"FR", "RU", "UA"}),
     ("Amerykanie i Rosjanie rozmawiali o Korei Północnej w Zjednoczonych Emiratach Arabskich.",
      {"US", "RU", "KP", "AE"}),
     # Turkish: case endings after an apostrophe, demonyms in -lı, adjectives, ABD
