@@ -13,7 +13,7 @@ import pytest
 
 from tasks.tag import countries_build
 from tasks.tag.countries import tag_countries
-from tasks.tag.country_declension import polish_forms, turkish_forms
+from tasks.tag.country_declension import polish_forms, swahili_forms, turkish_forms
 from tasks.tag.country_scripts import CAPITALS, curated_script_entries
 from tasks.tag.gazetteer import CURATED, GENERATED, curated_entries, load_aliases
 
@@ -242,6 +242,8 @@ STORIES = [
     # Turkish: case endings after an apostrophe, demonyms in -lı, adjectives, ABD
     ("Brezilyalı sporcu Macaristan'da kaza geçirdi; ABD ve Alman yetkililer İranlılarla görüştü.",
      {"BR", "HU", "US", "DE", "IR"}),
+    # Swahili: person, people and adjective prefixes on the name's stem
+    ("Mjapani na Wafaransa walikutana Ujerumani kujadili mvinyo wa Kihispania.", {"JP", "FR", "DE", "ES"}),
     # Dutch adjectives and demonyms
     ("De Duitse marine en de Franse regering steunen de Oekraïense troepen.", {"DE", "FR", "UA"}),
     ("In de VS werd een Braziliaan gearresteerd op verzoek van Marokkaanse agenten.", {"US", "BR", "MA"}),
@@ -327,6 +329,13 @@ def test_turkish_demonyms_follow_vowel_harmony() -> None:
     assert {"Ürdünlü", "Ürdünlüler"} <= turkish_forms("Ürdün")
     assert "Yeni Zelandalı" in turkish_forms("Yeni Zelanda")
     assert turkish_forms("Afganistan İslam Cumhuriyeti") == set()
+
+
+def test_swahili_prefixes_replace_the_names_u() -> None:
+    assert swahili_forms("Ufaransa") == {"Mfaransa", "Wafaransa", "Kifaransa"}
+    assert swahili_forms("Japani") == {"Mjapani", "Wajapani", "Kijapani"}
+    assert "Mwitalia" in swahili_forms("Italia")  # Mw- before a vowel
+    assert swahili_forms("Mali") == set()  # 'Wamali', 'Kimali' would be ordinary words
 
 
 def test_empty_and_missing_input() -> None:

@@ -1,4 +1,4 @@
-"""Inflected forms of country names: Polish cases ('Nowej Zelandii') and Turkish demonyms ('İranlı').
+"""Inflected forms of country names: Polish cases ('Nowej Zelandii'), Turkish and Swahili demonyms.
 
 Polish declines names in seven cases, so a gazetteer of nominatives misses most mentions ("rząd
 Islandii", "w Niemczech", "do Stanów Zjednoczonych"). The forms are generated from the nominative
@@ -10,6 +10,10 @@ Południowej Afryki" -> "Republice Południowej Afryki"): the rest is a genitive
 Turkish needs less: its case endings follow an apostrophe ("Almanya'da"), which the matcher's word
 boundary already allows, but a person or thing from a country is the name plus -lı/-li/-lu/-lü by
 vowel harmony, written as one word ("Brezilyalı sporcu", "İranlılar").
+
+Swahili makes a person, the people and the adjective (or language) of a country with noun-class
+prefixes on the name's stem, whose U- drops: Ufaransa -> Mfaransa, Wafaransa, Kifaransa;
+Japani -> Mjapani, Wajapani, Kijapani; Uingereza -> Mwingereza (Mw- before a vowel).
 """
 
 from __future__ import annotations
@@ -151,3 +155,16 @@ def turkish_forms(name: str) -> set[str]:
     plural = person + ("lar" if back else "ler")
     endings = ("ın", "a", "ı", "la", "dan", "da") if back else ("in", "e", "i", "le", "den", "de")
     return {person, plural, *(plural + ending for ending in endings)}
+
+
+SWAHILI_MIN_NAME = 5  # shorter names ('Mali', 'Kuba') make prefixed forms that are ordinary words
+
+
+def swahili_forms(name: str) -> set[str]:
+    """'Ufaransa' -> 'Mfaransa', 'Wafaransa', 'Kifaransa'; 'Japani' -> 'Mjapani', 'Wajapani', 'Kijapani'."""
+    if " " in name or "-" in name or len(name) < SWAHILI_MIN_NAME:
+        return set()
+    # The U- of Ufaransa, Uingereza (and Uganda: Waganda) is the country's own prefix.
+    stem = name[1:].lower() if name.startswith("U") else name.lower()
+    person = ("Mw" if stem[0] in "aeiou" else "M") + stem
+    return {person, "Wa" + stem, "Ki" + stem}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from tasks.tag.country_declension import polish_forms, turkish_forms
+from tasks.tag.country_declension import polish_forms, swahili_forms, turkish_forms
 
 DATA = Path(__file__).resolve().parent / "data"
 CURATED = DATA / "countries_aliases.tsv"
@@ -161,6 +161,8 @@ def load_aliases(
                 inflected = polish_forms(name)
             elif lang == "tr":  # Turkish demonyms: 'İranlı', 'Brezilyalılar'
                 inflected = turkish_forms(name)
+            elif lang == "sw":  # Swahili person, people, adjective: 'Mfaransa', 'Wafaransa', 'Kifaransa'
+                inflected = swahili_forms(name)
             for form in variants(name) | {name} | inflected:
                 _merge(iso, form, Alias((code,), "name", "", CAP))
     # Skipped spellings go whether generated or derived ("Irã" -> "Ira", "Malé" -> "Male").
