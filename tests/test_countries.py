@@ -253,6 +253,7 @@ STORIES = [
     ("ウインドウを開けてください。", set()),  # 'インド' inside 'window'
     ("Frans Timmermans sprak in Brussel met Benjamin Britten.", {"BE"}),  # first names, not France or Britain
     ("Es gibt zwei Pools genetischer Variationen. Denen fehlt nichts.", set()),  # German words, not PL or DK
+    ("BAE Systems built the ships for Kievan Rus enthusiasts.", set()),  # Turkish 'BAE' (UAE) and 'Rus' (Russian)
 ]
 
 
