@@ -21,6 +21,7 @@ CAP = "cap"  # capitalised where the alias is ("Turkey", not "turkey"), or all c
 FORM = "form"  # as written, all lower case or all capitals (foreign adjectives: "mexicano")
 KIND_MODE = {"abbr": EXACT, "adj": FORM}
 BRACES = re.compile(r"\{([^{}]*)\}")
+INFLECTED = "i"  # flag of generated inflected forms ('Niemczech'): matched as written only
 # Letters of the scripts matched by tasks/tag/country_scripts.py rather than by the Latin matcher.
 SCRIPTS = {
     "cyrl": "\u0400-\u04ff",
@@ -163,8 +164,10 @@ def load_aliases(
                 inflected = turkish_forms(name)
             elif lang == "sw":  # Swahili person, people, adjective: 'Mfaransa', 'Wafaransa', 'Kifaransa'
                 inflected = swahili_forms(name)
-            for form in variants(name) | {name} | inflected:
+            for form in variants(name) | {name}:
                 _merge(iso, form, Alias((code,), "name", "", CAP))
+            for form in inflected:  # 'i': no all-capitals spelling (headlines in capitals are rare)
+                _merge(iso, form, Alias((code,), "name", INFLECTED, CAP))
     # Skipped spellings go whether generated or derived ("Irã" -> "Ira", "Malé" -> "Male").
     table = {k: v for k, v in {**iso, **derived}.items() if k not in skipped}
     return {**table, **explicit}, clashes
@@ -201,7 +204,8 @@ def spellings(aliases: dict[str, Alias]) -> tuple[set[str], set[str]]:
     lower: set[str] = set()
     for alias in aliases.values():
         for form in alias.forms:
-            capital.add(form.upper())
+            if INFLECTED not in alias.flags:
+                capital.add(form.upper())
             (capital if form[0].isupper() else lower).add(form)
             if form[0].islower():  # a foreign adjective as a noun: 'le Brésilien', 'un Norvégien'
                 capital.add(form[0].upper() + form[1:])
