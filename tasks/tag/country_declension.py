@@ -1,4 +1,4 @@
-"""Inflected forms of country names: Polish cases ('Nowej Zelandii'), Turkish and Swahili demonyms.
+"""Inflected forms of country names: German genitives, Polish cases, Turkish and Swahili demonyms.
 
 Polish declines names in seven cases, so a gazetteer of nominatives misses most mentions ("rząd
 Islandii", "w Niemczech", "do Stanów Zjednoczonych"). The forms are generated from the nominative
@@ -19,6 +19,7 @@ Japani -> Mjapani, Wajapani, Kijapani; Uingereza -> Mwingereza (Mw- before a vow
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 CASES = ("gen", "dat", "acc", "ins", "loc")
 _VOWELS = "aeiouyąęó"
@@ -168,3 +169,14 @@ def swahili_forms(name: str) -> set[str]:
     stem = name[1:].lower() if name.startswith("U") else name.lower()
     person = ("Mw" if stem[0] in "aeiou" else "M") + stem
     return {person, "Wa" + stem, "Ki" + stem}
+
+
+def german_forms(name: str) -> set[str]:
+    """The genitive: 'Deutschland' -> 'Deutschlands' (a name ending in a hissing sound takes none)."""
+    return set() if name[-1] in "sxzß" else {name + "s"}
+
+
+# Language of a generated name -> its inflected forms ('Niemczech', 'İranlı', 'Mfaransa').
+INFLECTIONS: dict[str, Callable[[str], set[str]]] = {
+    "de": german_forms, "pl": polish_forms, "tr": turkish_forms, "sw": swahili_forms,
+}

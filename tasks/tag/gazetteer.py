@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from tasks.tag.country_declension import polish_forms, swahili_forms, turkish_forms
+from tasks.tag.country_declension import INFLECTIONS
 
 DATA = Path(__file__).resolve().parent / "data"
 CURATED = DATA / "countries_aliases.tsv"
@@ -155,18 +155,10 @@ def load_aliases(
         for code, lang, name in rows(generated):
             if NON_LATIN.search(name):
                 continue
-            inflected = set()
-            if lang == "de" and name[-1] not in "sxzß":  # German genitive: 'Deutschlands'
-                inflected = {name + "s"}
-            elif lang == "pl":  # Polish cases: 'w Niemczech', 'rząd Islandii'
-                inflected = polish_forms(name)
-            elif lang == "tr":  # Turkish demonyms: 'İranlı', 'Brezilyalılar'
-                inflected = turkish_forms(name)
-            elif lang == "sw":  # Swahili person, people, adjective: 'Mfaransa', 'Wafaransa', 'Kifaransa'
-                inflected = swahili_forms(name)
             for form in variants(name) | {name}:
                 _merge(iso, form, Alias((code,), "name", "", CAP))
-            for form in inflected:  # 'i': no all-capitals spelling (headlines in capitals are rare)
+            inflect = INFLECTIONS.get(lang)
+            for form in inflect(name) if inflect else ():  # no all-capitals spelling: such headlines are rare
                 _merge(iso, form, Alias((code,), "name", INFLECTED, CAP))
     # Skipped spellings go whether generated or derived ("Irã" -> "Ira", "Malé" -> "Male").
     table = {k: v for k, v in {**iso, **derived}.items() if k not in skipped}
