@@ -254,6 +254,13 @@ STORIES = [
     ("Frans Timmermans sprak in Brussel met Benjamin Britten.", {"BE"}),  # first names, not France or Britain
     ("Es gibt zwei Pools genetischer Variationen. Denen fehlt nichts.", set()),  # German words, not PL or DK
     ("BAE Systems built the ships for Kievan Rus enthusiasts.", set()),  # Turkish 'BAE' (UAE) and 'Rus' (Russian)
+    # a language is no country; nor are a soundtrack (Sonora), a port (Porto) or mountains (Bergen)
+    ("El ministro mexicano habló en francés y en inglés con la prensa de Canadá.", {"MX", "CA"}),
+    ("Der Vertrag wurde auf Spanisch und ins Englische übersetzt; Chile unterschrieb.", {"CL"}),
+    ("O presidente angolano falou em português; a Trilha Sonora chegou ao Porto de Luanda.", {"AO"}),
+    ("Die Hütte liegt hoch in den Bergen, von Bergen umgeben.", set()),
+    ("Das Schiff fuhr von Hamburg nach Bergen.", {"DE", "NO"}),  # the city is still Norway's
+    ("Los E.E. U.U. y la conquista de Filipinas.", {"US", "PH"}),  # a common misspelling of EE. UU.
 ]
 
 
