@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 # The tagger version recorded with its tags (lake and warehouse); bump when aliases, data files or
 # rules change what is tagged. 1: English and Latin scripts; 2: non-Latin scripts, learned passing mentions;
 # 3: Polish case forms, Turkish and Swahili demonyms; Polish, Dutch and Turkish adjectives and capitals;
-# 4: language names ("en français"), "trilha sonora", "Porto de" and "in den Bergen" no longer count.
+# 4: language names ("en français"), "trilha sonora", "Porto de" and "in den Bergen" no longer count;
+#    Ukrainian "Нова Зеландія" in every case.
 VERSION = "4"
 
 # Salience: a mention in the headline counts three times, in the lead (incl. the dateline) twice.

@@ -100,7 +100,7 @@ ADJ_ENDINGS = [
     "ьої",
     "ю",
 ]
-ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "ка", "на", "ька")
+ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "ка", "на", "ька", "ва")
 CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
 # Arabic: hamza forms of alef folded before matching (alef maqsura is kept: "اليمنى" is "right").
 # Hamza seats folded; short-vowel marks and tatweel dropped ('الشماليّة'). Dropping shifts later
@@ -135,9 +135,10 @@ def cyrillic_stem(word: str) -> str:
 def cyrillic_inner_forms(word: str) -> list[str]:
     """Declined forms of a word inside a multi-word name (the adjective of 'Южная Корея')."""
     for final in ADJ_FINALS:
-        if word.endswith(final) and len(word) > len(final) + 2:
+        # 'Нова' (Ukrainian 'Нова Зеландія') is the one short adjective of a two-word name
+        if word.endswith(final) and len(word) > len(final) + (1 if final == "ва" else 2):
             stem = word[: -len(final)] + ("н" if final in ("ні", "на") else "")
-            stem += "к" if final == "ка" else "ьк" if final == "ька" else ""
+            stem += {"ка": "к", "ька": "ьк", "ва": "в"}.get(final, "")
             return [word, *(stem + ending for ending in ADJ_ENDINGS)]
     return [word]
 
