@@ -219,6 +219,10 @@ def test_text_in_an_unsupported_language_gets_no_guesses() -> None:
     assert tag_topics("Kabine yeni göç yasasını onayladı", turkish) == []
     assert tag_topics("Kabine yeni göç yasasını onayladı", turkish, "tr") == []
     assert tag_topics("", SENTENCES[SPORT], "nl") == [], "a declared unsupported language is trusted"
+    # too short to classify, but not in Latin script: no supported language, so no English guess
+    assert tag_topics("Tokyo", "日本の首相は東京で米国の大統領と会談した。") == []
+    assert tag_topics("", "Путин встретился с Макроном") == []
+    assert tag_topics("Tokyo talks", "Japan's prime minister met the US president.") != []
 
 
 def test_long_articles_are_tagged_quickly() -> None:

@@ -57,3 +57,15 @@ def choose_language(text: str, declared: str | None = None, default: str | None 
     if prob < 0.5 and default:
         return default
     return detected
+
+
+def mostly_latin(text: str) -> bool:
+    """Whether at least half the letters of the text (its first SAMPLE_CHARS) are Latin.
+
+    Short texts are not classified (MIN_CHARS), but a script other than Latin rules out every
+    language written in Latin, however short the text: 20 characters of Japanese are a sentence.
+    """
+    letters = [c for c in text[:SAMPLE_CHARS] if c.isalpha()]
+    latin = sum(c < "\u0250" or "\u1e00" <= c <= "\u1eff" for c in letters)  # Latin blocks, incl. Vietnamese
+    return 2 * latin >= len(letters)
+

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.extract.language import choose_language
+from tasks.extract.language import choose_language, mostly_latin
 from tasks.tag.topic_embed import embed_model
 from tasks.tag.topic_features import features
 from tasks.tag.topic_lexicon import Lexicon, load_lexicon
@@ -183,7 +183,10 @@ class _Words:
 
 def _read_words(title: str, text: str, language: str | None) -> _Words | None:
     """The word models' view of an article, None when it gets no topics."""
-    if language is None:  # too short to tell: taken as English, the most common language of news
+    if language is None:
+        if not mostly_latin(f"{title}\n{text}"):
+            return None  # every supported language is written in Latin script
+        # too short to tell: taken as English, the most common language of news
         language = choose_language(f"{title}\n{text}", None, "en") or "en"
     language = language.lower().split("-")[0]
     if language not in SUPPORTED:
