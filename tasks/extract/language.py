@@ -68,4 +68,3 @@ def mostly_latin(text: str) -> bool:
     letters = [c for c in text[:SAMPLE_CHARS] if c.isalpha()]
     latin = sum(c < "\u0250" or "\u1e00" <= c <= "\u1eff" for c in letters)  # Latin blocks, incl. Vietnamese
     return 2 * latin >= len(letters)
-
