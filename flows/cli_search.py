@@ -55,8 +55,9 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
                    help="only articles with this IPTC topic (medtop:11000000 or 11000000)")
     p.add_argument("--language", type=_code(2, str.lower), metavar="LL",
                    help="only articles in this language (ISO 639-1)")
-    p.add_argument("--by", choices=("day", "week", "month", "outlet", "country"), default="day",
-                   help="count per day (default), week, month, outlet or country")
+    p.add_argument("--by", choices=("auto", "day", "week", "month", "outlet", "country"), default="auto",
+                   help="count per day, week, month, outlet or country; auto (default): per day up to 92 days, "
+                        "per week up to two years, else per month")
     p.add_argument("--list", type=_positive, metavar="N", help="the N newest matching articles instead of counts")
     p.add_argument("--format", "-f", choices=("table", "csv", "json", "markdown"), default="table",
                    help="table (default, with sparklines), csv, json (one object per line), markdown")
@@ -93,12 +94,12 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _scope(args: argparse.Namespace) -> str:
+def _scope(args: argparse.Namespace, by: str) -> str:
     parts = [f"{name} {value}" for name, value in (("since", args.since), ("until", args.until),
              ("country", args.country), ("topic", args.topic), ("language", args.language)) if value]
     if args.source:
         parts.append("outlets " + ", ".join(args.source))
-    return "All articles" + (f" ({'; '.join(parts)})" if parts else "") + f", per {args.by}."
+    return "All articles" + (f" ({'; '.join(parts)})" if parts else "") + f", per {by}."
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -116,7 +117,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     except BadQuery as exc:
         raise UserError(f"bad query: {exc}") from exc
     if args.html and (args.by in ("outlet", "country") or args.list):
-        raise UserError("--html draws attention over time: use it with --by day, week or month, without --list")
+        raise UserError("--html draws attention over time: use it with --by auto, day, week or month, without --list")
     if not db.exists():
         raise UserError(f"no warehouse at {db}: run `newsflow ingest` first")
     filters = Filters(args.since, args.until, args.source, args.country, args.topic, args.language)
@@ -131,16 +132,16 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"newsflow: {result.unindexed:,} articles not yet in the search index were matched one by one "
               f"(the next load indexes them)", file=sys.stderr)
     if outlets is not None:
-        return _html(args, query, result.table, outlets.table)
+        return _html(args, query, result.table, outlets.table, result.by)
     _print(result.table, args)
     return EXIT_OK
 
 
-def _html(args: argparse.Namespace, query: str, periods: Any, outlets: Any) -> int:
+def _html(args: argparse.Namespace, query: str, periods: Any, outlets: Any, by: str) -> int:
     from warehouse.search_html import render_search_html
 
     try:
-        args.html.write_text(render_search_html(query, _scope(args), periods, outlets, args.by), encoding="utf-8")
+        args.html.write_text(render_search_html(query, _scope(args, by), periods, outlets, by), encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot write {args.html}: {exc.strerror or exc}") from exc
     print(f"newsflow: search page written to {args.html}", file=sys.stderr)

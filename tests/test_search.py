@@ -152,6 +152,19 @@ def test_by_week_month_outlet_and_country(data: Path) -> None:
     assert countries == {"GT": (2, 2), "MX": (1, 3), "US": (1, 2), "DE": (0, 2), "GB": (0, 1), "FR": (0, 1)}
 
 
+def test_auto_step_follows_the_period(data: Path) -> None:
+    db = data / "warehouse.duckdb"
+    weeks = search(db, "climat*").table.to_pylist()  # the function's default stays per day
+    short = search(db, "climat*", by="auto")  # the articles span six weeks: per day
+    assert short.by == "day" and short.table.to_pylist() == weeks
+    year = search(db, "climat*", Filters(since=date(2023, 6, 1), until=date(2024, 6, 1)), by="auto")
+    assert year.by == "week" and {r["period"] for r in year.table.to_pylist()} == {
+        date(2024, 2, 26), date(2024, 3, 4), date(2024, 4, 1)}
+    years = search(db, "climat*", Filters(since=date(2020, 1, 1)), by="auto")  # until: the last article's day
+    months = {r["period"] for r in years.table.to_pylist()}
+    assert years.by == "month" and months == {date(2024, 3, 1), date(2024, 4, 1)}
+
+
 def test_list_gives_the_newest_matches_first(data: Path) -> None:
     rows = search(data / "warehouse.duckdb", "climate OR border", limit=2).table.to_pylist()
     assert [r["article_id"] for r in rows] == ["a6", "a7"]

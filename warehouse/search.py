@@ -20,12 +20,13 @@ import pyarrow as pa
 
 from warehouse.db import sql
 from warehouse.query import read_only
+from warehouse.report import Period
 from warehouse.search_index import articles_end, index_dir, read_mark, search_keys, unindexed
 from warehouse.search_query import Node, document_words, matches, parse
 
 log = logging.getLogger(__name__)
 CATCH_UP_LIMIT = 20_000  # contents matched without the index before a search gives up (2-4 s of CPU)
-BY = ("day", "week", "month", "outlet", "country")
+BY = ("auto", "day", "week", "month", "outlet", "country")  # auto: the report's step for the period
 
 
 class SearchError(ValueError):
@@ -55,6 +56,14 @@ class SearchResult:
     table: pa.Table
     seconds: float
     unindexed: int  # distinct contents matched without the index (0 when the index is in step)
+    by: str = "day"  # what the rows count per ("auto" resolved)
+
+
+def _step(con: Any, filters: Filters) -> str:
+    """Day, week or month: the report's step (warehouse/report.py) for the days asked, or else the
+    days the warehouse holds, so that years of articles come as months rather than thousands of days."""
+    first, last = con.execute(sql("search_span"), {"since": filters.since, "until": filters.until}).fetchone()
+    return Period(first, last).bucket if first and last else "day"
 
 
 def _statement(by: str, limit: int | None) -> tuple[str, dict[str, Any]]:
@@ -112,11 +121,13 @@ def search(db_path: Path, query: str | Node, filters: Filters | None = None, *, 
         log.warning("search index unreadable (%s); matching every article without it", exc)
         keys = known = np.empty(0, dtype=np.uint64)
         mark = None
-    tail, extra = _statement(by, limit)
     with read_only(db_path, wait=wait) as con:
         _check(con, filters)
+        if by == "auto":
+            by = _step(con, filters)
+        tail, extra = _statement(by, limit)
         # An index whose mark is the table's end holds every content (update_index leaves it so).
         late, missing = (keys[:0], 0) if mark == articles_end(con) else _catch_up(con, node, known)
         con.register("search_hits", pa.table({"doc_key": pa.array(np.concatenate([keys, late]), type=pa.uint64())}))
         table = con.sql(f"{sql('search_scope')}\n{tail}", params=filters.params() | extra).to_arrow_table()
-    return SearchResult(table, time.perf_counter() - started, missing)
+    return SearchResult(table, time.perf_counter() - started, missing, by)
