@@ -39,6 +39,8 @@ def _countries(report: Report) -> Table:
         table.add_row(
             named(c.name, c.code), f"{c.articles:,}", f"{c.stories:,}", percent(c.share), sparkline(c.trend)
         )
+    if not report.countries:
+        table.caption = "none in this period"
     return table
 
 
@@ -52,6 +54,8 @@ def _topics(report: Report) -> Table:
     for t in report.subtopics[:TOP_SUBTOPICS]:
         table.add_row(t.name, t.parent or t.parent_code or "?", f"{t.articles:,}", f"{t.stories:,}",
                       percent(t.share))
+    if not report.topics:
+        table.caption = "none in this period"
     return table
 
 

@@ -87,6 +87,13 @@ def test_terminal_report_focused_on_a_country(data_dir: Path, capsys) -> None:
     assert "MX share" in out and "66.7 %" in out  # us-wire: b2 and b3 of its 3 articles
 
 
+def test_terminal_report_says_when_a_table_is_empty(data_dir: Path, capsys) -> None:
+    code, out, _ = run(capsys, "report", "--data-dir", str(data_dir), "--country", "ZW")
+    assert code == 0 and "0 mention ZW" in out
+    countries, topics = out.split("Countries mentioned with ZW")[1].split("Topics of articles mentioning ZW")
+    assert "none in this period" in countries and "none in this period" in topics.split("Outlets")[0]
+
+
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
