@@ -245,6 +245,7 @@ STORIES = [
      {"BR", "HU", "US", "DE", "IR"}),
     # Swahili: person, people and adjective prefixes on the name's stem
     ("Mjapani na Wafaransa walikutana Ujerumani kujadili mvinyo wa Kihispania.", {"JP", "FR", "DE", "ES"}),
+    ("Waitaliano na Wahindi walikutana.", {"IT", "IN"}),  # Italia and India: no U- prefix to replace
     # Dutch adjectives and demonyms
     ("De Duitse marine en de Franse regering steunen de Oekraïense troepen.", {"DE", "FR", "UA"}),
     ("In de VS werd een Braziliaan gearresteerd op verzoek van Marokkaanse agenten.", {"US", "BR", "MA"}),
@@ -261,6 +262,7 @@ STORIES = [
     ("O presidente angolano falou em português; a Trilha Sonora chegou ao Porto de Luanda.", {"AO"}),
     ("Die Hütte liegt hoch in den Bergen, von Bergen umgeben.", set()),
     ("Das Schiff fuhr von Hamburg nach Bergen.", {"DE", "NO"}),  # the city is still Norway's
+    ("Ciasto z orzechami włoskimi i kapustą pekińską.", set()),  # walnuts and Chinese cabbage
     ("Los E.E. U.U. y la conquista de Filipinas.", {"US", "PH"}),  # a common misspelling of EE. UU.
 ]
 

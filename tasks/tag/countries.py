@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # rules change what is tagged. 1: English and Latin scripts; 2: non-Latin scripts, learned passing mentions;
 # 3: Polish case forms, Turkish and Swahili demonyms; Polish, Dutch and Turkish adjectives and capitals;
 # 4: language names ("en français"), "trilha sonora", "Porto de" and "in den Bergen" no longer count;
-#    Ukrainian "Нова Зеландія" in every case.
+#    Ukrainian "Нова Зеландія" in every case; Swahili Waitaliano, Wahindi; Polish "orzech włoski" no longer counts.
 VERSION = "4"
 
 # Salience: a mention in the headline counts three times, in the lead (incl. the dateline) twice.
