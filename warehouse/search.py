@@ -62,7 +62,10 @@ class SearchResult:
 def _step(con: Any, filters: Filters) -> str:
     """Day, week or month: the report's step (warehouse/report.py) for the days asked, or else the
     days the warehouse holds, so that years of articles come as months rather than thousands of days."""
-    first, last = con.execute(sql("search_span"), {"since": filters.since, "until": filters.until}).fetchone()
+    first, last = filters.since, filters.until
+    if first is None or last is None:
+        oldest, newest = con.execute(sql("search_span")).fetchone()
+        first, last = first or oldest, last or newest
     return Period(first, last).bucket if first and last else "day"
 
 

@@ -101,6 +101,8 @@ ADJ_ENDINGS = [
     "ю",
 ]
 ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "ка", "на", "ька", "ва")
+# The consonant a final takes from the stem ('Південна' -> 'Південн-', 'Нова' -> 'Нов-').
+_FINAL_KEEPS = {"ні": "н", "на": "н", "ка": "к", "ька": "ьк", "ва": "в"}
 CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
 # Arabic: hamza forms of alef folded before matching (alef maqsura is kept: "اليمنى" is "right").
 # Hamza seats folded; short-vowel marks and tatweel dropped ('الشماليّة'). Dropping shifts later
@@ -137,8 +139,7 @@ def cyrillic_inner_forms(word: str) -> list[str]:
     for final in ADJ_FINALS:
         # 'Нова' (Ukrainian 'Нова Зеландія') is the one short adjective of a two-word name
         if word.endswith(final) and len(word) > len(final) + (1 if final == "ва" else 2):
-            stem = word[: -len(final)] + ("н" if final in ("ні", "на") else "")
-            stem += {"ка": "к", "ька": "ьк", "ва": "в"}.get(final, "")
+            stem = word[: -len(final)] + _FINAL_KEEPS.get(final, "")
             return [word, *(stem + ending for ending in ADJ_ENDINGS)]
     return [word]
 

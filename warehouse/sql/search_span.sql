@@ -1,4 +1,3 @@
--- The first and last day a search by period covers: the days asked, else those of the articles.
-select
-    coalesce($since, (select min(day) from article_days)) as first,
-    coalesce($until, (select max(day) from article_days)) as last
+-- The first and last day of the articles: a search by period without --since or --until spans them.
+select min(day) as first, max(day) as last
+from article_days
