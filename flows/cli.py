@@ -138,6 +138,26 @@ def cmd_tag(args: argparse.Namespace) -> int:
         raise UserError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
 
 
+def country_arg(text: str) -> str:
+    """argparse type of --country: an ISO 3166-1 alpha-2 code, in any case."""
+    from tasks.discover.sources import country_code
+
+    code = country_code(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO 3166-1 alpha-2 country code (e.g. MX)")
+    return code
+
+
+def language_arg(text: str) -> str:
+    """argparse type of --language: an ISO 639-1 code, in any case."""
+    from tasks.discover.sources import language_code
+
+    code = language_code(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO 639-1 language code (e.g. de)")
+    return code
+
+
 def add_verbose(parser: argparse.ArgumentParser) -> None:
     """The -v option of commands that run flows."""
     parser.add_argument("-v", "--verbose", action="store_true",

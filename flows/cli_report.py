@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows.cli import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, UserError, settings_from
+from flows.cli import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, UserError, country_arg, settings_from
 
 # Imported where used, so that building the parser for any newsflow command loads neither
 # DuckDB nor rich (a quarter of a second).
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction, add: Callable[..., argparse.Argume
     p.add_argument(
         "--country",
         metavar="CC",
-        type=_country,
+        type=country_arg,
         help="focus on articles mentioning this country (ISO 3166-1 alpha-2, e.g. MX)",
     )
     p.add_argument(
@@ -50,12 +50,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
-
-
-def _country(text: str) -> str:
-    if len(text) != 2 or not text.isalpha():
-        raise argparse.ArgumentTypeError(f"'{text}' is not a two-letter country code")
-    return text.upper()
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flows.cli import EXIT_ERROR, EXIT_OK, UserError, settings_from
+from flows.cli import EXIT_ERROR, EXIT_OK, UserError, country_arg, language_arg, settings_from
 
 LANGUAGE = """\
 query language:
@@ -49,11 +49,11 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--since", type=_day, metavar="DATE", help="first day counted (YYYY-MM-DD)")
     p.add_argument("--until", type=_day, metavar="DATE", help="last day counted (YYYY-MM-DD)")
     p.add_argument("--source", action="append", default=[], metavar="ID", help="only this outlet (repeatable)")
-    p.add_argument("--country", type=_code(2, str.upper), metavar="CC",
+    p.add_argument("--country", type=country_arg, metavar="CC",
                    help="only articles tagged with this country")
     p.add_argument("--topic", type=_topic, metavar="CODE",
                    help="only articles with this IPTC topic (medtop:11000000 or 11000000)")
-    p.add_argument("--language", type=_code(2, str.lower), metavar="LL",
+    p.add_argument("--language", type=language_arg, metavar="LL",
                    help="only articles in this language (ISO 639-1)")
     p.add_argument("--by", choices=("auto", "day", "week", "month", "outlet", "country"), default="auto",
                    help="count per day, week, month, outlet or country; auto (default): per day up to 92 days, "
@@ -73,14 +73,6 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
-def _code(length: int, case: Callable[[str], str]) -> Callable[[str], str]:
-    def check(text: str) -> str:
-        if len(text) != length or not text.isalpha():
-            raise argparse.ArgumentTypeError(f"'{text}' is not a {length}-letter code")
-        return case(text)
-    return check
-
-
 def _topic(text: str) -> str:
     code = text.removeprefix("medtop:")
     if not (code.isdigit() and len(code) == 8):
@@ -94,12 +86,27 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _scope(args: argparse.Namespace, by: str) -> str:
+def _filters(args: argparse.Namespace) -> str:
+    """The filters given, as 'since 2026-01-01; country MX', or ''."""
     parts = [f"{name} {value}" for name, value in (("since", args.since), ("until", args.until),
              ("country", args.country), ("topic", args.topic), ("language", args.language)) if value]
     if args.source:
         parts.append("outlets " + ", ".join(args.source))
-    return "All articles" + (f" ({'; '.join(parts)})" if parts else "") + f", per {by}."
+    return "; ".join(parts)
+
+
+def _scope(args: argparse.Namespace, by: str) -> str:
+    filters = _filters(args)
+    return "All articles" + (f" ({filters})" if filters else "") + f", per {by}."
+
+
+def _say_if_empty(table: Any, args: argparse.Namespace) -> None:
+    """One line on stderr when nothing matched, naming the filters; csv and json stay machine-readable."""
+    given = f" ({_filters(args)})" if _filters(args) else ""
+    if not table.num_rows and not args.list:
+        print(f"newsflow: no articles pass the filters{given}", file=sys.stderr)
+    elif not table.num_rows or ("matches" in table.column_names and not any(table.column("matches").to_pylist())):
+        print(f"newsflow: no article matches the query{given}", file=sys.stderr)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -134,6 +141,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if outlets is not None:
         return _html(args, query, result.table, outlets.table, result.by)
     _print(result.table, args)
+    _say_if_empty(result.table, args)
     return EXIT_OK
 
 

@@ -137,13 +137,25 @@ def tag_stream(lines: IO[str], out: IO[str]) -> int:
             item: Any = json.loads(line)
             if not isinstance(item, dict):
                 raise ValueError("not a JSON object")
+            language = _language(item.get("language"))
         except ValueError as exc:
             bad += 1
             print(f"newsflow: line {number}: skipped, {exc}", file=sys.stderr)
             continue
         title, text = str(item.get("title") or ""), str(item.get("text") or "")
-        language = item.get("language")  # optional; without it the taggers judge the language themselves
-        item["countries"], item["topics"] = tag_article(title, text, str(language) if language else None)
+        item["countries"], item["topics"] = tag_article(title, text, language)
         out.write(json.dumps(item, ensure_ascii=False) + "\n")
     out.flush()
     return 1 if bad else 0
+
+
+def _language(value: Any) -> str | None:
+    """A line's optional "language" as ISO 639-1 ("pt-BR" reads as pt); without it the taggers judge."""
+    from tasks.discover.sources import language_code
+
+    if value is None or value == "":
+        return None
+    code = language_code(value.replace("_", "-").split("-")[0]) if isinstance(value, str) else None
+    if code is None:
+        raise ValueError(f'"language" is {json.dumps(value, ensure_ascii=False)}, not an ISO 639-1 code such as "de"')
+    return code

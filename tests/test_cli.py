@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -134,6 +135,24 @@ def test_tag_streams_json_lines_in_order(tmp_path: Path) -> None:
     assert [o["id"] for o in out] == [0, 1, 2]
     assert all("MX" in {c["code"] for c in o["countries"]} and "topics" in o for o in out)
     assert "line 3" in proc.stderr and proc.returncode == 1
+
+
+def test_tag_reads_the_language_as_iso_639_1_or_skips_the_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.output import tag_stream
+
+    text = "Der FC Bayern München hat das Spiel in der Bundesliga gegen Dortmund gewonnen."
+    languages = ["de", "DE", "de-AT", "pt_BR", None, "", "english", 5]
+    lines = [json.dumps({"id": i, "title": "Bundesliga", "text": text, "language": lang})
+             for i, lang in enumerate(languages)]
+    out = io.StringIO()
+    assert tag_stream(io.StringIO("\n".join(lines)), out) == 1
+    tagged = {o["id"]: o for o in map(json.loads, out.getvalue().splitlines())}
+    assert sorted(tagged) == [0, 1, 2, 3, 4, 5]
+    assert tagged[1]["topics"] == tagged[2]["topics"] == tagged[0]["topics"] != []
+    assert tagged[1]["language"] == "DE"  # the line is given back as it came, with tags added
+    err = capsys.readouterr().err.splitlines()
+    assert err == ['newsflow: line 7: skipped, "language" is "english", not an ISO 639-1 code such as "de"',
+                   'newsflow: line 8: skipped, "language" is 5, not an ISO 639-1 code such as "de"']
 
 
 def test_malloc_tuned_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:

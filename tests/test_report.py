@@ -99,6 +99,8 @@ def test_terminal_report_says_when_a_table_is_empty(data_dir: Path, capsys) -> N
     [
         (["--source", "nope"], 2, "unknown outlet 'nope'"),
         (["--days", "0"], None, None),
+        (["--country", "XX"], None, None),
+        (["--country", "USA"], None, None),
     ],
 )
 def test_report_refuses_bad_options(

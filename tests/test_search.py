@@ -213,9 +213,25 @@ def test_bad_queries_are_one_line_and_exit_2(data: Path, capsys: pytest.CaptureF
 def test_bad_options_exit_2(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(data, capsys, "x", "--topic", "medtop:99999999")[0] == 2  # unknown to the warehouse
     assert cli(data, capsys, "x", "--html", "p.html", "--by", "outlet")[0] == 2
-    with pytest.raises(SystemExit) as caught:
-        cli(data, capsys, "x", "--since", "March")
-    assert caught.value.code == 2
+    code, out, err = cli(data, capsys, "x", "--source", "us-wire", "--source", "nope")
+    assert code == 2 and out == "" and "unknown outlet 'nope'" in err and "us-wire" in err
+    for option in (["--since", "March"], ["--country", "XX"], ["--country", "USA"], ["--language", "english"]):
+        with pytest.raises(SystemExit) as caught:
+            cli(data, capsys, "x", *option)
+        assert caught.value.code == 2
+    assert "not an ISO 639-1 language code" in capsys.readouterr().err
+
+
+def test_codes_in_any_case_and_empty_results_say_why(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(data, capsys, "climat*", "--country", "mx", "--language", "EN", "-f", "csv")[:2] == \
+        cli(data, capsys, "climat*", "--country", "MX", "--language", "en", "-f", "csv")[:2]
+    code, out, err = cli(data, capsys, "climat*", "--since", "2030-01-01", "--country", "zw", "-f", "csv")
+    assert code == 0 and out.splitlines() == ["period,matches,total,share"]
+    assert err.strip() == "newsflow: no articles pass the filters (since 2030-01-01; country ZW)"
+    code, out, err = cli(data, capsys, "zzyzx")
+    assert code == 0 and "0 rows" not in out and err.strip() == "newsflow: no article matches the query"
+    assert cli(data, capsys, "zzyzx", "--list", "3")[2].strip() == "newsflow: no article matches the query"
+    assert cli(data, capsys, "climat*")[2] == ""
 
 
 def test_index_in_step_after_a_second_load_and_a_rebuild(data: Path) -> None:

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from warehouse.db import sql
 from warehouse.query import read_only
-from warehouse.report import Period
+from warehouse.report import Period, ReportError, check_source
 from warehouse.search_index import articles_end, index_dir, read_mark, search_keys, unindexed
 from warehouse.search_query import Node, document_words, matches, parse
 
@@ -98,7 +98,7 @@ def _catch_up(con: Any, node: Node, known: np.ndarray) -> tuple[np.ndarray, int]
 
 
 def _check(con: Any, filters: Filters) -> None:
-    """Clear errors for a warehouse from before search, and for a topic code the warehouse does not know."""
+    """Clear errors for a warehouse from before search, and for an outlet or topic the warehouse does not know."""
     tables = con.execute("select count(*) from information_schema.tables where table_name = 'search_docs'")
     if not tables.fetchall()[0][0]:
         raise SearchError("this warehouse has no search table yet: the next `newsflow ingest` (or `newsflow "
@@ -107,6 +107,11 @@ def _check(con: Any, filters: Filters) -> None:
         known = con.execute("select count(*) from topics where code = ?", [filters.topic]).fetchall()[0][0]
         if not known:
             raise SearchError(f"unknown topic {filters.topic}: see `newsflow sql \"from topics\"`")
+    for source in filters.sources:
+        try:
+            check_source(con, source)
+        except ReportError as exc:
+            raise SearchError(str(exc)) from None
 
 
 def search(db_path: Path, query: str | Node, filters: Filters | None = None, *, by: str = "day",

@@ -36,6 +36,20 @@ class Source:
     hosts: tuple[str, ...] = ()  # archive hosts; empty = the hosts of feeds, sitemaps and urls
 
 
+def country_code(text: str) -> str | None:
+    """text as an ISO 3166-1 alpha-2 code in upper case (Kosovo's user-assigned XK too), or None."""
+    code = text.strip().upper()
+    if code == "XK" or (len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None):
+        return code
+    return None
+
+
+def language_code(text: str) -> str | None:
+    """text as an ISO 639-1 code in lower case, or None."""
+    code = text.strip().lower()
+    return code if len(code) == 2 and pycountry.languages.get(alpha_2=code) is not None else None
+
+
 def load_sources(path: Path) -> list[Source]:
     """Parse and validate a sources TOML file; raises SourcesError before anything is fetched."""
     try:
@@ -72,11 +86,10 @@ def _parse_source(path: Path, index: int, entry: Any) -> Source:
             raise SourcesError(f"{where}: field '{key}' is required and must be a string")
     if not ID_PATTERN.match(entry["id"]):
         raise SourcesError(f"{where}: field 'id' must be a lowercase slug (a-z, 0-9, _ or -)")
-    country = entry["country"].upper()
-    if country != "XK" and pycountry.countries.get(alpha_2=country) is None:
+    country, language = country_code(entry["country"]), language_code(entry["language"])
+    if country is None:
         raise SourcesError(f"{where}: field 'country' = '{entry['country']}' is not an ISO 3166-1 alpha-2 code")
-    language = entry["language"].lower()
-    if len(language) != 2 or pycountry.languages.get(alpha_2=language) is None:
+    if language is None:
         raise SourcesError(f"{where}: field 'language' = '{entry['language']}' is not an ISO 639-1 code")
     lists = {key: _url_list(where, key, entry.get(key, [])) for key in LIST_FIELDS}
     hosts = _host_list(where, entry.get("hosts", []))
