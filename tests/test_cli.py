@@ -105,6 +105,12 @@ def test_prefect_api_that_cannot_start_is_one_line(tmp_path: Path) -> None:
     assert not run_api_servers(tmp_path)
 
 
+def test_maintenance_with_nothing_to_maintain_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    proc = newsflow("maintenance", "--data-dir", str(tmp_path / "typo"), cwd=tmp_path)
+    assert_one_line_error(proc, 2, "no lake or warehouse under", "nothing to maintain")
+    assert not (tmp_path / "typo").exists()
+
+
 def test_extract_html_and_warc(tmp_path: Path, corpus_dir: Path) -> None:
     warc = corpus_dir / "warc" / "l3s_gn1_repacked.warc.gz"
     proc = newsflow("extract", str(warc), cwd=tmp_path)

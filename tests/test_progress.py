@@ -121,6 +121,19 @@ def test_offline_ingest_is_quiet(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_maintenance_is_quiet_and_logs_to_a_file(tmp_path: Path) -> None:
+    (tmp_path / "data" / "lake").mkdir(parents=True)
+    env = cli_env(PYTHONPATH=str(ROOT), PREFECT_HOME=str(tmp_path / "prefect"))
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "maintenance", "--data-dir", str(tmp_path / "data")],
+                          cwd=tmp_path, env=env, text=True, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Task run" not in proc.stderr and "temporary server" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("newsflow: merged 0 lake files") and len(proc.stderr.splitlines()) == 1
+    logs = list((tmp_path / "data" / "logs").glob("*-maintenance.log"))
+    assert len(logs) == 1 and "Task run 'compact-lake" in logs[0].read_text() and str(logs[0]) in proc.stderr
+
+
+@pytest.mark.slow
 def test_verbose_ingest_shows_prefect_log_lines(tmp_path: Path) -> None:
     proc = _ingest(tmp_path, _unreachable_sources(tmp_path, 1), "-v")
     assert proc.returncode == 3, proc.stderr
