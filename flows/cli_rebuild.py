@@ -21,9 +21,9 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from warehouse.db import WarehouseLocked
 
     settings = settings_from(args)
+    if not (settings.data_dir / "lake").is_dir():  # before check_data_dir, which would create a mistyped folder
+        raise UserError(f"no lake under {settings.data_dir}: nothing to rebuild from")
     data_dir = check_data_dir(settings.data_dir)
-    if not (data_dir / "lake").is_dir():
-        raise UserError(f"no lake under {data_dir}: nothing to rebuild from")
     say = StepLines()
     try:
         with hold(data_dir, purpose="rebuild", wait=settings.lock_wait):

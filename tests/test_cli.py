@@ -105,9 +105,13 @@ def test_prefect_api_that_cannot_start_is_one_line(tmp_path: Path) -> None:
     assert not run_api_servers(tmp_path)
 
 
-def test_maintenance_with_nothing_to_maintain_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
-    proc = newsflow("maintenance", "--data-dir", str(tmp_path / "typo"), cwd=tmp_path)
-    assert_one_line_error(proc, 2, "no lake or warehouse under", "nothing to maintain")
+@pytest.mark.parametrize(("command", "message"), [(("maintenance",), "nothing to maintain"),
+                                                   (("rebuild",), "nothing to rebuild from"),
+                                                   (("rebuild", "--retag"), "nothing to rebuild from")])
+def test_maintenance_or_rebuild_of_nothing_is_one_line_and_creates_nothing(tmp_path: Path, command: tuple[str, ...],
+                                                                           message: str) -> None:
+    proc = newsflow(*command, "--data-dir", str(tmp_path / "typo"), cwd=tmp_path)
+    assert_one_line_error(proc, 2, str(tmp_path / "typo"), message)
     assert not (tmp_path / "typo").exists()
 
 
