@@ -46,8 +46,14 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
         cmd_dashboard,
         "start the Prefect server and UI locally; ingest and serve with the same data directory report to it",
     )
-    p.add_argument("--port", type=int, default=4200, help="port (default 4200)")
+    p.add_argument("--port", type=_port, default=4200, help="port (default 4200)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port (1-65535)")
+    return int(text)
 
 
 def _plans(args: argparse.Namespace, sources_file: Path) -> list:

@@ -179,3 +179,12 @@ def test_malloc_tuned_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
     tune_malloc()
     assert os.environ["MALLOC_ARENA_MAX"] == "8"
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "http"])
+def test_dashboard_port_out_of_range_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["dashboard", "--port", port])
+    assert caught.value.code == 2 and f"'{port}' is not a port (1-65535)" in capsys.readouterr().err
