@@ -94,10 +94,14 @@ def _html_pages(path: Path, url: str | None) -> Iterator[tuple[str | None, bytes
         yield url, fh.read(), None
 
 
-def _warc_pages(path: Path) -> Iterator[tuple[str | None, bytes, str | None]]:
+def _warc_pages(path: Path, damaged: list[Path]) -> Iterator[tuple[str | None, bytes, str | None]]:
     from tasks.store.archive import iter_warc
 
-    for page in iter_warc(path):
+    def stopped(exc: Exception) -> None:
+        damaged.append(path)
+        print(f"newsflow: {path}: stopped reading at a damaged record: {exc}", file=sys.stderr)
+
+    for page in iter_warc(path, on_damage=stopped):
         yield page.url, page.body, page.content_type
 
 
@@ -106,9 +110,10 @@ def extract_files(paths: list[Path], url: str | None = None) -> int:
     from tasks.worker import process_page
 
     found = skipped = errors = 0
+    damaged: list[Path] = []  # files read up to a damaged record, the pages before it kept
     for path in paths:
         try:
-            pages = _warc_pages(path) if _is_warc(path) else _html_pages(path, url)
+            pages = _warc_pages(path, damaged) if _is_warc(path) else _html_pages(path, url)
             for page_url, body, ctype in pages:
                 result = process_page(body, ctype, page_url or "")
                 if result.article is None:
@@ -121,8 +126,9 @@ def extract_files(paths: list[Path], url: str | None = None) -> int:
         except (OSError, EOFError) as exc:
             errors += 1
             print(f"newsflow: {path}: cannot read: {exc}", file=sys.stderr)
-    print(f"newsflow: {found} articles, {skipped} skipped, {errors} unreadable files", file=sys.stderr)
-    return 1 if errors and not found else 0
+    print(f"newsflow: {found} articles, {skipped} skipped, {errors} unreadable files"
+          + (f", {len(damaged)} damaged" if damaged else ""), file=sys.stderr)
+    return 1 if (errors or damaged) and not found else 0
 
 
 def tag_stream(lines: IO[str], out: IO[str]) -> int:

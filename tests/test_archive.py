@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,3 +65,23 @@ def test_empty_and_discarded_archives_leave_nothing(tmp_path: Path) -> None:
     dropped.write(_page(1))
     dropped.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_cut_inside_a_record_keeps_the_records_before_and_says_so(tmp_path: Path) -> None:
+    sink = WarcSink(tmp_path / "run.warc.gz", "newsflow-test")
+    pages = [_page(n) for n in range(3)]
+    for page in pages:
+        sink.write(page)
+    path = sink.close()
+    assert path is not None
+    # Uncompressed, so that the cut falls inside the last body: warcio hands a short body back as if whole.
+    plain = tmp_path / "plain.warc"
+    plain.write_bytes(gzip.decompress(path.read_bytes()))
+    cut = tmp_path / "cut.warc"
+    cut.write_bytes(plain.read_bytes()[:-400])
+    damage: list[Exception] = []
+    read = list(iter_warc(cut, on_damage=damage.append))
+    assert [r.body for r in read] == [p.body for p in pages[:2]]
+    assert len(damage) == 1 and "ends inside a record" in str(damage[0])
+    assert [r.body for r in iter_warc(plain, on_damage=damage.append)] == [p.body for p in pages]
+    assert len(damage) == 1

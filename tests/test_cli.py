@@ -135,6 +135,11 @@ def test_extract_truncated_warc_reports_and_keeps_good_records(tmp_path: Path, c
     proc = newsflow("extract", str(cut), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) >= 5
+    assert "stopped reading at a damaged record" in proc.stderr and proc.stderr.rstrip().endswith(", 1 damaged")
+    junk = tmp_path / "junk.warc.gz"
+    junk.write_bytes(b"not an archive\n")
+    proc = newsflow("extract", str(junk), cwd=tmp_path)  # nothing readable in it: a failure, said as such
+    assert proc.returncode == 1 and proc.stdout == "" and "0 articles" in proc.stderr and "1 damaged" in proc.stderr
 
 
 def test_tag_streams_json_lines_in_order(tmp_path: Path) -> None:

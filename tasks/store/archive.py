@@ -6,7 +6,7 @@ import io
 import logging
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,24 +142,28 @@ def with_metadata(records: Iterable[RawPage | tuple[str, dict[str, str]]]) -> It
         yield pending
 
 
-def iter_warc(path: Path) -> Iterator[RawPage]:
-    """Response and resource records of a WARC file; a damaged tail is reported and skipped."""
-    yield from with_metadata(_records(path))
+def iter_warc(path: Path, on_damage: Callable[[Exception], None] | None = None) -> Iterator[RawPage]:
+    """Response and resource records of a WARC file; a damaged tail is skipped, and logged or
+    handed to on_damage (after the records before it)."""
+    yield from with_metadata(_records(path, on_damage))
 
 
-def _records(path: Path) -> Iterator[RawPage | tuple[str, dict[str, str]]]:
+def _records(path: Path, on_damage: Callable[[Exception], None] | None) -> Iterator[RawPage | tuple[str, dict]]:
     with open(path, "rb") as fh:
         try:
             for record in ArchiveIterator(fh, arc2warc=True):
                 if record.rec_type == "metadata":
                     target = record.rec_headers.get_header("WARC-Concurrent-To") or ""
-                    yield target, parse_fields(record.content_stream().read())
+                    yield target, parse_fields(_whole(record))
                     continue
                 page = _raw_page(record)
                 if page is not None:
                     yield page
         except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-            log.warning("%s: stopped reading at a damaged record: %s", path, exc)
+            if on_damage is None:
+                log.warning("%s: stopped reading at a damaged record: %s", path, exc)
+            else:
+                on_damage(exc)
 
 
 def _raw_page(record) -> RawPage | None:  # type: ignore[no-untyped-def]
@@ -172,9 +176,19 @@ def _raw_page(record) -> RawPage | None:  # type: ignore[no-untyped-def]
         code = record.http_headers.get_statuscode()
         status = int(code) if code and code.isdigit() else None
         content_type = record.http_headers.get_header("Content-Type")
-    body = record.content_stream().read()
+    body = _whole(record)
     return RawPage(url, body, content_type, status, warc_date(record.rec_headers.get_header("WARC-Date")),
                    record_id=record.rec_headers.get_header("WARC-Record-ID"))
+
+
+def _whole(record) -> bytes:  # type: ignore[no-untyped-def]
+    """A record's content; EOFError when the file ends inside it (warcio returns what was there)."""
+    content = record.content_stream().read()
+    raw = record.raw_stream
+    raw.read()  # whatever the content reader left (a body longer than its HTTP framing says)
+    if getattr(raw, "limit", 0) > 0:
+        raise EOFError(f"the file ends inside a record: {raw.limit:,} of its {record.length:,} bytes are missing")
+    return content
 
 
 def warc_date(value: str | None) -> datetime | None:
