@@ -112,6 +112,30 @@ def test_truncated_and_corrupt_files_keep_complete_records(tmp_path: Path) -> No
     assert stats.damage and 1 <= len(got) < 6
 
 
+def test_resource_records_are_pages_in_both_readers(tmp_path: Path) -> None:
+    """Repackaged collections store each page as a resource record (no HTTP status or headers)."""
+    from io import BytesIO
+
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "resources.warc.gz"
+    html = b"<html><head><title>Talks</title></head><body><p>" + b"word " * 200 + b"</p></body></html>"
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, kind, body in (("https://www.dw.com/a/1", "text/html; charset=utf-8", html),
+                                ("metadata://wget.log", "text/plain", b"log")):
+            writer.write_record(writer.create_warc_record(url, "resource", payload=BytesIO(body),
+                                                          warc_content_type=kind))
+    stats = ScanStats()
+    with open(path, "rb") as fh:
+        fast = [i for i in scan_warc(fh, lambda h: True, stats) if not isinstance(i, tuple)]
+    assert [(p.url, p.body, p.status) for p in fast] == [("https://www.dw.com/a/1", html, None)]
+    assert (stats.records, stats.kept, stats.not_html, stats.damage) == (2, 1, 1, None)
+    slow = [(p.url, p.body) for p in iter_warc(path)]
+    assert slow == [("https://www.dw.com/a/1", html), ("metadata://wget.log", b"log")]
+    assert [p.status for p in Replay(iter_warc(path))] == [200, 200]  # as fetched; extraction judges the type
+
+
 class _Flaky:
     """A handler factory: the first response is cut after half the body; Range requests answer 206."""
 

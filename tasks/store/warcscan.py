@@ -44,8 +44,9 @@ def host_of(url: str) -> str | None:
 
 
 def scan_warc(stream: BinaryIO, wanted: Callable[[str | None], bool], stats: ScanStats) -> Iterator[Item]:
-    """Kept pages (status 200, HTML, wanted host) and the fields of metadata records, in file order."""
-    types = WarcRecordType.response | WarcRecordType.metadata
+    """Kept pages (responses with status 200 and resources, HTML, wanted host) and the fields of metadata
+    records, in file order."""
+    types = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.metadata
     try:
         for record in ArchiveIterator(stream, record_types=types, parse_http=False):
             item = _item(record, wanted, stats)
@@ -86,7 +87,20 @@ def _item(record, wanted: Callable[[str | None], bool], stats: ScanStats) -> Ite
     if len(block) < size:
         stats.damage = "truncated record"
         return None
+    if record.record_type == WarcRecordType.resource:
+        return _resource(url, block, headers, stats)
     return _page(url, block, headers, stats)
+
+
+def _resource(url: str, block: bytes, headers, stats: ScanStats) -> RawPage | None:  # type: ignore[no-untyped-def]
+    """A resource record's block is the document itself (no HTTP status or headers): kept when HTML."""
+    content_type = headers.get("Content-Type")
+    if not content_type or content_type.split(";")[0].strip().lower() not in HTML_TYPES:
+        stats.not_html += 1
+        return None
+    stats.kept += 1
+    return RawPage(url, block, content_type, None, warc_date(headers.get("WARC-Date")),
+                   record_id=headers.get("WARC-Record-ID"))
 
 
 def _page(url: str, block: bytes, headers, stats: ScanStats) -> RawPage | None:  # type: ignore[no-untyped-def]
