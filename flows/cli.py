@@ -213,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsflow: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `newsflow sources -f json | head`: the reader has seen enough
+        # Python would flush stdout again at exit and print a second error: point it at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def run() -> NoReturn:

@@ -70,6 +70,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         # piped output (a file, a pager, a test) gets room for the outlet table, not 80 columns
         console = Console(width=None if sys.stdout.isatty() else 120)
+        console.on_broken_pipe = _reader_left  # type: ignore[method-assign]  # rich would exit 1
         print_report(report, console)
         print_attention(attention, console)
         return EXIT_OK
@@ -83,6 +84,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UserError(f"cannot write {args.html}: {exc.strerror or exc}") from exc
     print(f"newsflow: report written to {args.html}", file=sys.stderr)
     return EXIT_OK
+
+
+def _reader_left() -> None:
+    """`newsflow report | head`: end as every command does when its reader stops (flows/cli.main)."""
+    raise BrokenPipeError
 
 
 def load_report(path: Path, args: argparse.Namespace, wait: float) -> tuple[Report, list[dict[str, Any]]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -161,14 +160,11 @@ def _print(table: Any, args: argparse.Namespace) -> None:
     from warehouse.query import write
     from warehouse.report_text import sparkline
 
-    try:
-        write(table, args.format, sys.stdout)
-        if args.format == "table" and "period" in table.column_names and table.num_rows > 1:
-            matches = [float(v) for v in table.column("matches").to_pylist()]
-            shares = [float(v or 0) for v in table.column("share").to_pylist()]
-            width = min(60, table.num_rows)
-            print(f"matches {sparkline(matches, width)}  max {int(max(matches)):,}")
-            print(f"share   {sparkline(shares, width)}  max {max(shares) * 100:.2f} %")
-        sys.stdout.flush()
-    except BrokenPipeError:  # `newsflow search ... | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    write(table, args.format, sys.stdout)
+    if args.format == "table" and "period" in table.column_names and table.num_rows > 1:
+        matches = [float(v) for v in table.column("matches").to_pylist()]
+        shares = [float(v or 0) for v in table.column("share").to_pylist()]
+        width = min(60, table.num_rows)
+        print(f"matches {sparkline(matches, width)}  max {int(max(matches)):,}")
+        print(f"share   {sparkline(shares, width)}  max {max(shares) * 100:.2f} %")
+    sys.stdout.flush()

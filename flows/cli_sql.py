@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -84,13 +83,10 @@ def _one_shot(db: Path, args: argparse.Namespace) -> int:
             raise UserError(f"cannot write {args.output}: {exc}") from exc
         print(f"newsflow: wrote {results[0].table.num_rows:,} rows to {args.output}", file=sys.stderr)
         return EXIT_OK
-    try:
-        for result in results:
-            if result.table.num_columns:
-                write(result.table, args.format or "table", sys.stdout, args.max_rows)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `newsflow sql ... | head`: the reader has seen enough
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    for result in results:  # a reader that stops early (`| head`) is flows/cli.main's to handle
+        if result.table.num_columns:
+            write(result.table, args.format or "table", sys.stdout, args.max_rows)
+    sys.stdout.flush()
     return EXIT_OK
 
 

@@ -123,6 +123,8 @@ def extract_files(paths: list[Path], url: str | None = None) -> int:
                 found += 1
                 print(json.dumps({**result.article, "countries": result.countries, "topics": result.topics},
                                  ensure_ascii=False))
+        except BrokenPipeError:  # our reader stopped (`| head`), not the file
+            raise
         except (OSError, EOFError) as exc:
             errors += 1
             print(f"newsflow: {path}: cannot read: {exc}", file=sys.stderr)

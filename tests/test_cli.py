@@ -193,3 +193,16 @@ def test_dashboard_port_out_of_range_is_a_usage_error(port: str, capsys: pytest.
     with pytest.raises(SystemExit) as caught:
         main(["dashboard", "--port", port])
     assert caught.value.code == 2 and f"'{port}' is not a port (1-65535)" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, corpus_dir: Path) -> None:
+    # `newsflow extract crawl.warc.gz | head -1`: the closed pipe is not an unreadable file, nor a traceback
+    warc = corpus_dir / "warc" / "l3s_gn1_repacked.warc.gz"
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "extract", str(warc)], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["url"]
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0 and err == "", err
