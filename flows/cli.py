@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -136,6 +137,14 @@ def cmd_tag(args: argparse.Namespace) -> int:
             return tag_stream(fh, sys.stdout)
     except OSError as exc:
         raise UserError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+
+
+def day_arg(text: str) -> date:
+    """argparse type of a day option: YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
 def country_arg(text: str) -> str:

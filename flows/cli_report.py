@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows.cli import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, UserError, country_arg, settings_from
+from flows.cli import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, UserError, country_arg, day_arg, settings_from
 
 # Imported where used, so that building the parser for any newsflow command loads neither
 # DuckDB nor rich (a quarter of a second).
@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction, add: Callable[..., argparse.Argume
         default=7,
         help="days covered, ending today or on the newest article day if older (default 7)",
     )
+    p.add_argument("--until", type=day_arg, metavar="DATE",
+                   help="end the period on this day (YYYY-MM-DD) instead, or on the newest article day if older")
     p.add_argument("--source", metavar="ID", help="only this outlet (its id in the sources file)")
     p.add_argument(
         "--country",
@@ -107,7 +109,7 @@ def load_report(path: Path, args: argparse.Namespace, wait: float) -> tuple[Repo
     try:
         with connect(path, read_only=True, wait=wait) as con:
             report = build_report(
-                con, days=args.days, source=args.source, country=args.country, top=top
+                con, days=args.days, source=args.source, country=args.country, today=args.until, top=top
             )
             return report, needs_attention(health_or_none(con, datetime.now(UTC)), args.source)
     except NoArticles as exc:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flows.cli import EXIT_ERROR, EXIT_OK, UserError, country_arg, language_arg, settings_from
+from flows.cli import EXIT_ERROR, EXIT_OK, UserError, country_arg, day_arg, language_arg, settings_from
 
 LANGUAGE = """\
 query language:
@@ -45,8 +44,8 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = LANGUAGE
     p.add_argument("query", nargs="+", metavar="QUERY", help="the query (several arguments are joined by spaces)")
-    p.add_argument("--since", type=_day, metavar="DATE", help="first day counted (YYYY-MM-DD)")
-    p.add_argument("--until", type=_day, metavar="DATE", help="last day counted (YYYY-MM-DD)")
+    p.add_argument("--since", type=day_arg, metavar="DATE", help="first day counted (YYYY-MM-DD)")
+    p.add_argument("--until", type=day_arg, metavar="DATE", help="last day counted (YYYY-MM-DD)")
     p.add_argument("--source", action="append", default=[], metavar="ID", help="only this outlet (repeatable)")
     p.add_argument("--country", type=country_arg, metavar="CC",
                    help="only articles tagged with this country")
@@ -63,13 +62,6 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--html", type=Path, metavar="FILE", help="write a page with the attention chart and top outlets")
     p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
                    help="how long to wait for a load in progress (default 30)")
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
 def _topic(text: str) -> str:

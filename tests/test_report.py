@@ -59,6 +59,15 @@ def test_terminal_report_of_the_last_week(data_dir: Path, capsys) -> None:
         assert expected in out, expected
 
 
+def test_until_ends_the_period_on_a_past_day(data_dir: Path, capsys) -> None:
+    code, out, _ = run(capsys, "report", "--data-dir", str(data_dir), "--until", "2024-03-02", "--days", "1")
+    assert code == 0 and "2024-03-02 to 2024-03-02 (1 day, UTC): 7 articles" in " ".join(out.split())
+    assert run(capsys, "report", "--data-dir", str(data_dir), "--until", "2030-01-01")[1] == \
+        run(capsys, "report", "--data-dir", str(data_dir))[1]  # after the newest article day: as without
+    with pytest.raises(SystemExit):
+        main(["report", "--data-dir", str(data_dir), "--until", "March"])
+
+
 def test_terminal_report_languages_per_outlet(data_dir: Path, capsys) -> None:
     code, out, _ = run(capsys, "report", "--data-dir", str(data_dir))
     assert code == 0 and "Languages (share of each outlet's articles)" in out
