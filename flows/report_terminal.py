@@ -17,6 +17,10 @@ SPIKE_RULE = ">= 3x the median of the 28 days before, >= 5 articles"
 def print_report(report: Report, console: Console) -> None:
     """The report as rich tables."""
     console.print(f"[bold]newsflow coverage[/] {scope_line(report)}", highlight=False)
+    if report.span:  # an empty period: say where the articles are (--until and --days move it)
+        first, last = report.span
+        console.print(f"no articles in this period; the warehouse's are from {first} to {last} "
+                      "(--until and --days choose the period)", highlight=False)
     if report.country:
         step = {"day": "daily", "week": "weekly", "month": "monthly"}[report.period.bucket]
         console.print(f"{step} share mentioning {report.country}: {sparkline(report.focus_trend)}")

@@ -64,6 +64,9 @@ def test_until_ends_the_period_on_a_past_day(data_dir: Path, capsys) -> None:
     assert code == 0 and "2024-03-02 to 2024-03-02 (1 day, UTC): 7 articles" in " ".join(out.split())
     assert run(capsys, "report", "--data-dir", str(data_dir), "--until", "2030-01-01")[1] == \
         run(capsys, "report", "--data-dir", str(data_dir))[1]  # after the newest article day: as without
+    code, out, _ = run(capsys, "report", "--data-dir", str(data_dir), "--until", "2020-01-01")
+    assert code == 0 and "no articles in this period; the warehouse's are from 2024-01-01 to 2024-03-03" in out
+    assert "warehouse's are from" not in run(capsys, "report", "--data-dir", str(data_dir))[1]
     with pytest.raises(SystemExit):
         main(["report", "--data-dir", str(data_dir), "--until", "March"])
 

@@ -150,6 +150,7 @@ class Report:
     stories: int = 0  # distinct stories among the period's articles
     subtopics: list[TopicRow] = field(default_factory=list)  # second-level topics
     all_countries: list[CountryRow] = field(default_factory=list)  # every country mentioned (map)
+    span: tuple[date, date] | None = None  # first and last article day of the warehouse, read when the period has none
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, Any]) -> list[tuple]:
@@ -200,6 +201,7 @@ def build_report(
     for table in ("report_articles", "report_mentions", "report_topic_mentions"):
         _query(con, table, values)
     articles, focus_articles, outlets, stories = _query(con, "report_totals", values)[0]
+    span = None if articles else _query(con, "search_span", {})[0]
     all_countries = _country_rows(con, values, top)
     topics = [TopicRow(*row) for row in _query(con, "report_top_topics", values)]
     return Report(
@@ -219,6 +221,7 @@ def build_report(
         stories=stories,
         subtopics=[t for t in topics if t.parent_code is not None],
         all_countries=all_countries,
+        span=span,
     )
 
 
