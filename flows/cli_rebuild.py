@@ -41,7 +41,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     finally:
         say.close()
         shutdown_pools()  # the extraction and tagging workers of --from-raw and --retag
-    say(f"warehouse rebuilt from {report.files} lake files: {report.rows}")
+    rows = ", ".join(f"{table} {count:,}" for table, count in report.rows.items())
+    say(f"warehouse rebuilt from {report.files:,} lake files; rows read: {rows}")
     for path in report.quarantined:
         say(f"quarantined unreadable lake file: {path}")
     return 0
