@@ -130,13 +130,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"newsflow: {result.unindexed:,} articles not yet in the search index were matched one by one "
               f"(the next load indexes them)", file=sys.stderr)
     if outlets is not None:
-        return _html(args, query, result.table, outlets.table, result.by)
-    _print(result.table, args)
+        _html(args, query, result.table, outlets.table, result.by)
+    else:
+        _print(result.table, args)
     _say_if_empty(result.table, args)
     return EXIT_OK
 
 
-def _html(args: argparse.Namespace, query: str, periods: Any, outlets: Any, by: str) -> int:
+def _html(args: argparse.Namespace, query: str, periods: Any, outlets: Any, by: str) -> None:
     from warehouse.search_html import render_search_html
 
     try:
@@ -144,7 +145,6 @@ def _html(args: argparse.Namespace, query: str, periods: Any, outlets: Any, by: 
     except OSError as exc:
         raise UserError(f"cannot write {args.html}: {exc.strerror or exc}") from exc
     print(f"newsflow: search page written to {args.html}", file=sys.stderr)
-    return EXIT_OK
 
 
 def _print(table: Any, args: argparse.Namespace) -> None:
