@@ -93,7 +93,8 @@ def _scope(args: argparse.Namespace, by: str) -> str:
 
 def _say_if_empty(table: Any, args: argparse.Namespace) -> None:
     """One line on stderr when nothing matched, naming the filters; csv and json stay machine-readable."""
-    given = f" ({_filters(args)})" if _filters(args) else ""
+    filters = _filters(args)
+    given = f" ({filters})" if filters else ""
     if not table.num_rows and not args.list:
         print(f"newsflow: no articles pass the filters{given}", file=sys.stderr)
     elif not table.num_rows or ("matches" in table.column_names and not any(table.column("matches").to_pylist())):

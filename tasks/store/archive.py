@@ -187,7 +187,7 @@ def _whole(record) -> bytes:  # type: ignore[no-untyped-def]
     raw = record.raw_stream
     raw.read()  # whatever the content reader left (a body longer than its HTTP framing says)
     if getattr(raw, "limit", 0) > 0:
-        raise EOFError(f"the file ends inside a record: {raw.limit:,} of its {record.length:,} bytes are missing")
+        raise EOFError(f"the file ends inside a record: its last {raw.limit:,} bytes are missing")
     return content
 
 
