@@ -133,10 +133,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.file in (None, "-"):
         return tag_stream(sys.stdin, sys.stdout)
     try:
-        with open(args.file, encoding="utf-8") as fh:
-            return tag_stream(fh, sys.stdout)
+        fh = open(args.file, encoding="utf-8")  # noqa: SIM115 - only opening is the file's fault
     except OSError as exc:
         raise UserError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+    with fh:  # a closed stdout (`| head`) is flows/cli.main's to handle, not a read error
+        return tag_stream(fh, sys.stdout)
 
 
 def day_arg(text: str) -> date:

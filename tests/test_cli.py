@@ -195,14 +195,20 @@ def test_dashboard_port_out_of_range_is_a_usage_error(port: str, capsys: pytest.
     assert caught.value.code == 2 and f"'{port}' is not a port (1-65535)" in capsys.readouterr().err
 
 
-def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, corpus_dir: Path) -> None:
-    # `newsflow extract crawl.warc.gz | head -1`: the closed pipe is not an unreadable file, nor a traceback
-    warc = corpus_dir / "warc" / "l3s_gn1_repacked.warc.gz"
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "extract", str(warc)], cwd=tmp_path,
+@pytest.mark.parametrize("command", ["extract", "tag"])
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, corpus_dir: Path, command: str) -> None:
+    # `newsflow extract crawl.warc.gz | head -1`: the closed pipe is neither a file that cannot be read nor a traceback
+    if command == "extract":
+        given = corpus_dir / "warc" / "l3s_gn1_repacked.warc.gz"
+    else:
+        given = tmp_path / "many.jsonl"
+        given.write_text("".join(json.dumps({"id": i, "title": "Talks in Mexico", "text": "Officials met."}) + "\n"
+                                 for i in range(3000)))
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", command, str(given)], cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stderr is not None
-    assert json.loads(proc.stdout.readline())["url"]
+    assert json.loads(proc.stdout.readline())["countries"] is not None
     proc.stdout.close()
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 0 and err == "", err
