@@ -174,9 +174,30 @@ def add_verbose(parser: argparse.ArgumentParser) -> None:
                         help="show Prefect's log lines on the terminal too (they always go to data/logs/)")
 
 
+class _Version(argparse.Action):
+    """--version: what a result depends on, for a methods section (tags record their tagger versions)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from tasks.worker import tagger_versions
+
+        def of(package: str) -> str:
+            try:
+                return version(package)
+            except PackageNotFoundError:
+                return "not installed"
+
+        libraries = ", ".join(f"{name} {of(name)}" for name in ("prefect", "duckdb", "pyarrow", "trafilatura"))
+        print(f"newsflow {of('newsflow')}; taggers {', '.join(tagger_versions())}; {libraries}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="newsflow", description="News coverage pipeline.")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="newsflow's version, its taggers' and the main libraries', then exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:

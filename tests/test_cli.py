@@ -212,3 +212,14 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, corp
     proc.stdout.close()
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 0 and err == "", err
+
+
+def test_version_names_the_taggers_and_libraries(capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import main
+    from tasks.worker import tagger_versions
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    out = capsys.readouterr().out
+    assert caught.value.code == 0 and out.startswith("newsflow ") and out.count("\n") == 1
+    assert all(tagger in out for tagger in tagger_versions()) and "duckdb " in out and "prefect " in out
