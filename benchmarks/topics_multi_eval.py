@@ -22,8 +22,10 @@ from tasks.tag.countries import tag_countries
 from tasks.tag.topic_embed import forget_words
 from tasks.tag.topics import tag_topics, tag_topics_many
 
-SIB_LANGS = ("de", "fr", "es", "pt", "it", "nl", "pl", "tr", "ru")
+SIB_LANGS = ("de", "fr", "es", "pt", "it", "nl", "pl", "tr", "ru", "ar", "zh", "ja")
 SPEED_WORDS = 600
+SIB_SPEED_LANGS = ("it", "ru", "ar", "zh", "ja")  # languages without news sets: spliced SIB-200 sentences
+UNSPACED, UNSPACED_CHARS = ("zh", "ja"), 1500
 BATCH = 200  # articles per tasks/process.tag_batch call in a retag (tasks/store/retag.BATCH)
 
 
@@ -65,14 +67,20 @@ def agreement(by_lang: dict[str, list[tuple[multi.Doc, str | None]]]) -> None:
 
 
 def speed_texts(part: str) -> dict[str, list[str]]:
-    """Up to 300 texts of 600 words per language, spliced from the part's news sets (Italian: SIB-200)."""
+    """Up to 300 texts of 600 words per language, spliced from the part's news sets (Italian, Russian,
+    Arabic: SIB-200 sentences); Chinese and Japanese, written without spaces: texts of 1,500 characters."""
     texts: dict[str, list[str]] = defaultdict(list)
     for name in ("masakhanews", "gnad10k", "fakenews_es", "fakebr", "sib200"):
         for doc in multi.docs(name, part):
-            if name != "sib200" or doc.lang == "it":
+            if name != "sib200" or doc.lang in SIB_SPEED_LANGS:
                 texts[doc.lang].append(doc.text)
     out = {}
     for lang, parts in sorted(texts.items()):
+        if lang in UNSPACED:
+            joined = "".join(parts)
+            out[lang] = [joined[i : i + UNSPACED_CHARS] for i in range(0, len(joined) - UNSPACED_CHARS,
+                                                                          UNSPACED_CHARS)][:300]  # fmt: skip
+            continue
         words = " ".join(parts).split()
         starts = range(0, len(words) - SPEED_WORDS, SPEED_WORDS)
         out[lang] = [" ".join(words[i : i + SPEED_WORDS]) for i in starts][:300]
@@ -88,7 +96,8 @@ def speed(part: str) -> None:
         n = len(articles)
         print(f"speed {lang}: topics {n / topics[0]:,.0f} articles/s ({n / topics[1]:,.0f} per CPU-second), "
               f"countries + topics {n / both[0]:,.0f} articles/s ({n / both[1]:,.0f} per CPU-second) "
-              f"({n} articles of {SPEED_WORDS} words, one core); in retag's batches of {BATCH}: "
+              f"({n} articles of {f'{UNSPACED_CHARS} characters' if lang in UNSPACED else f'{SPEED_WORDS} words'}, "
+              f"one core); in retag's batches of {BATCH}: "
               f"{n / batched:,.0f} per CPU-second")  # fmt: skip
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process with both models loaded: {rss:.0f} MB")

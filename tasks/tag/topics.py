@@ -1,7 +1,8 @@
 """IPTC Media Topic tagging: title and text in, scored top-level and second-level topics out.
 
-Languages: SUPPORTED (en, de, fr, es, pt, it); any other language gets no topics rather than a
-guess. The language is the caller's (the article record's), else detected (tasks/extract/language).
+Languages: SUPPORTED (en, de, fr, es, pt, it with labelled news; nl, pl, tr, ru, ar, zh, ja measured
+on SIB-200 sentences only); any other language gets no topics rather than a guess. The language is
+the caller's (the article record's), else detected (tasks/extract/language).
 
 Top level, every language: two views of the text, mixed as a weighted mean of log-probabilities
 over the 17 top-level topics. The cross-lingual one (tasks/tag/topic_embed.py): a softmax layer
@@ -50,12 +51,20 @@ from tasks.tag.topic_lexicon import Lexicon, load_lexicon
 from tasks.tag.topic_words import word_model
 
 # Languages measured on labelled news and on SIB-200 (benchmarks/topics.py); others get no topics.
-SUPPORTED = frozenset({"en", "de", "fr", "es", "pt", "it"})
+# Beyond the six with labelled news: the other languages the sentence encoder was trained on
+# (Universal Sentence Encoder multilingual v3) that SIB-200 measures. Chinese and Japanese are
+# written without spaces, which the word model reads as whole clauses: they get the embedding alone.
+NEWS_LANGUAGES = frozenset({"en", "de", "fr", "es", "pt", "it"})
+EMBEDDING_ONLY = frozenset({"zh", "ja"})
+SUPPORTED = NEWS_LANGUAGES | {"nl", "pl", "tr", "ru", "ar"} | EMBEDDING_ONLY
+# The lead of a text without spaces, in characters: about as many encoder tokens as the 120
+# characters of a lead in a language with spaces.
+UNSPACED_LEAD_CHARS = 80
 MAX_LISTED = 3  # top-level topics listed at most
 MAIN_MIN = 0.15  # the best topic is listed from here (uniform over 17 topics would be 0.06)
 
 # The tagger version recorded with its tags (lake and warehouse); bump when the output changes.
-VERSION = "3"
+VERSION = "4"
 
 MODEL_PATH = Path(__file__).with_name("data") / "topics_model.json"
 
@@ -161,7 +170,7 @@ def tag_topics_many(items: Sequence[tuple[str, str, str | None]]) -> list[list[d
     reads = [_read_words(title, text, language) for title, text, language in items]
     embed = embed_model()
     known = [(k, r) for k, r in enumerate(reads) if r is not None]
-    wanted = [(k, r) for k, r in known if embed.reads_lead(r.title, r.text, r.words, r.english)]
+    wanted = [(k, r) for k, r in known if r.words is None or embed.reads_lead(r.title, r.text, r.words, r.english)]
     embedded: dict[int, np.ndarray] = {}
     if wanted:
         rows = embed.log_probabilities_many([(r.title, r.text) for _, r in wanted])
@@ -176,7 +185,7 @@ class _Words:
     title: str
     text: str
     language: str
-    words: np.ndarray  # the word model's log-probabilities
+    words: np.ndarray | None  # the word model's log-probabilities; None: the embedding alone
     english: np.ndarray | None  # the English model's, English texts only
     read: tuple[list[float], list[float], dict[str, float]] | None  # the English model's reading
 
@@ -184,13 +193,21 @@ class _Words:
 def _read_words(title: str, text: str, language: str | None) -> _Words | None:
     """The word models' view of an article, None when it gets no topics."""
     if language is None:
-        if not mostly_latin(f"{title}\n{text}"):
-            return None  # every supported language is written in Latin script
-        # too short to tell: taken as English, the most common language of news
-        language = choose_language(f"{title}\n{text}", None, "en") or "en"
+        whole = f"{title}\n{text}"
+        # Latin script too short to tell is taken as English, the most common language of news;
+        # another script too short to tell is no supported language for sure, so gets no guess.
+        if mostly_latin(whole):
+            language = choose_language(whole, None, "en") or "en"
+        else:
+            language = choose_language(whole)
+            if language is None:
+                return None
     language = language.lower().split("-")[0]
     if language not in SUPPORTED:
         return None
+    if language in EMBEDDING_ONLY:
+        lead = f"{title.strip()}。{text}" if title.strip() else text
+        return _Words("", lead[:UNSPACED_LEAD_CHARS], language, None, None, None)
     word_logits = word_model().logits(title, text)
     if word_logits is None:
         return None
@@ -204,7 +221,10 @@ def _topics(words: _Words, embedded: np.ndarray | None) -> list[dict]:
     """Listed topics from the word models' view and, when already worked out, the lead's embedding."""
     model = _model()
     embed = embed_model()
-    mixed = embed.combine(words.title, words.text, words.words, words.english, words.language, embedded)
+    if words.words is None:
+        mixed = embedded if embedded is not None else embed.log_probabilities(words.title, words.text)
+    else:
+        mixed = embed.combine(words.title, words.text, words.words, words.english, words.language, embedded)
     probs = np.exp(_log_softmax(mixed / embed.temperature))
     score = probs.tolist()
     ranked = sorted(range(len(score)), key=lambda k: -score[k])[:MAX_LISTED]
