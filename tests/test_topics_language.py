@@ -123,7 +123,11 @@ def test_tagging_many_gives_each_articles_topics() -> None:
     items = [(title, text, language) for language, _, title, text in STORIES.values()]
     items += [("", text, language) for language, _, _, text in STORIES.values()]  # long texts without a headline
     items += [("Le Parlement vote le budget", "", "fr"), ("", "", "de"), ("Hello", "Ciao a tutti.", "xx"),
-              ("Bundestag beschließt Haushalt", "Nach langer Debatte stimmte der Bundestag zu.", None)]
+              ("Bundestag beschließt Haushalt", "Nach langer Debatte stimmte der Bundestag zu.", None),
+              ("国足1比0击败泰国队", "在昨晚进行的世界杯预选赛中，中国男足凭借一粒进球以1比0战胜泰国队。", "zh"),
+              ("日銀、政策金利を据え置き", "日本銀行は金融政策決定会合で、短期金利を据え置くことを決めた。", None),
+              ("Госдума приняла закон", "Государственная дума приняла закон об изменениях в избирательном "
+               "законодательстве.", "ru")]
     together = tag_topics_many(items)
     assert len(together) == len(items) and any(together) and [] in together
     for item, topics in zip(items, together, strict=True):
