@@ -149,6 +149,32 @@ FOREIGN = {
            "Il presidente del Consiglio ha ottenuto la fiducia della Camera dei deputati sulla legge "
            "di bilancio. I partiti dell'opposizione hanno votato contro e annunciano battaglia al "
            "Senato, dove la maggioranza ha pochi voti di margine."),
+    # the languages measured on SIB-200 sentences only
+    "tr": (POLITICS, "Kabine yeni göç yasasını onayladı",
+           "Hükümet çarşamba günü yeni bir göç yasası kabul etti. İçişleri bakanı, geçen yıl sığınma başvurularının "
+           "önemli ölçüde arttığını ve illerin mültecilerin barınması için daha fazla paraya ihtiyaç duyduğunu "
+           "söyledi. Muhalefet tasarıyı yetersiz buldu ve mecliste karşı çıkacak."),
+    "ru": (POLITICS, "Госдума приняла закон о выборах",
+           "Государственная дума в третьем чтении приняла закон об изменениях в избирательном законодательстве. "
+           "Согласно документу, голосование на выборах президента может проходить в течение трёх дней. "
+           "Оппозиционные депутаты выступили против законопроекта, заявив, что он ограничивает права наблюдателей."),
+    "ar": (ECONOMY, "ارتفاع أسعار النفط بعد قرار أوبك",
+           "ارتفعت أسعار النفط في الأسواق العالمية بعد أن قررت منظمة أوبك وحلفاؤها خفض الإنتاج بمقدار مليون برميل "
+           "يوميا. وقال محللون إن القرار سيؤدي إلى زيادة أسعار الوقود في الأشهر المقبلة، بينما تراجعت أسهم شركات "
+           "الطيران في البورصات الأوروبية."),
+    "zh": (SPORT, "国足1比0击败泰国队",
+           "在昨晚进行的世界杯预选赛中，中国男足凭借下半场的一粒进球以1比0战胜泰国队。主教练赛后表示，球队在防守端"
+           "表现出色，但进攻仍需改进。下一场比赛将于下周在上海举行。"),
+    "ja": (ECONOMY, "日銀、政策金利を据え置き",
+           "日本銀行は金融政策決定会合で、短期金利をマイナス0.1%に据え置くことを決めた。植田総裁は記者会見で、"
+           "物価上昇率が2%の目標に届くかどうかを見極める必要があると述べた。円相場は一時1ドル150円台まで下落した。"),
+    "nl": (SPORT, "Ajax wint van PSV",
+           "Ajax heeft zondag in de Eredivisie met 2-1 gewonnen van PSV. De Amsterdamse ploeg kwam in de eerste "
+           "helft op voorsprong, maar PSV maakte na rust gelijk. In de slotminuut besliste een invaller de wedstrijd."),
+    "pl": (HEALTH, "Nowa szczepionka przeciw grypie",
+           "Ministerstwo Zdrowia poinformowało, że od przyszłego miesiąca w aptekach będzie dostępna nowa "
+           "szczepionka przeciw grypie. Lekarze zalecają szczepienie zwłaszcza osobom starszym i przewlekle chorym. "
+           "W zeszłym sezonie na grypę zachorowało ponad trzy miliony Polaków, a szpitale były przepełnione."),
 }  # fmt: skip
 
 
@@ -226,43 +252,6 @@ def test_text_in_an_unsupported_language_gets_no_guesses() -> None:
     assert tag_topics("Tokyo", "日本の首相は東京で米国の大統領と会談した。") == []
     assert tag_topics("", "Путин встретился с Макроном") == []
     assert tag_topics("Tokyo talks", "Japan's prime minister met the US president.") != []
-
-
-# Stories written for these tests in the languages measured on SIB-200 only (their topic is the one given).
-STORIES = {
-    "tr": (POLITICS, "Kabine yeni göç yasasını onayladı",
-           "Hükümet çarşamba günü yeni bir göç yasası kabul etti. İçişleri bakanı, geçen yıl sığınma başvurularının "
-           "önemli ölçüde arttığını ve illerin mültecilerin barınması için daha fazla paraya ihtiyaç duyduğunu "
-           "söyledi. Muhalefet tasarıyı yetersiz buldu ve mecliste karşı çıkacak."),
-    "ru": (POLITICS, "Госдума приняла закон о выборах",
-           "Государственная дума в третьем чтении приняла закон об изменениях в избирательном законодательстве. "
-           "Согласно документу, голосование на выборах президента может проходить в течение трёх дней. "
-           "Оппозиционные депутаты выступили против законопроекта, заявив, что он ограничивает права наблюдателей."),
-    "ar": (ECONOMY, "ارتفاع أسعار النفط بعد قرار أوبك",
-           "ارتفعت أسعار النفط في الأسواق العالمية بعد أن قررت منظمة أوبك وحلفاؤها خفض الإنتاج بمقدار مليون برميل "
-           "يوميا. وقال محللون إن القرار سيؤدي إلى زيادة أسعار الوقود في الأشهر المقبلة، بينما تراجعت أسهم شركات "
-           "الطيران في البورصات الأوروبية."),
-    "zh": (SPORT, "国足1比0击败泰国队",
-           "在昨晚进行的世界杯预选赛中，中国男足凭借下半场的一粒进球以1比0战胜泰国队。主教练赛后表示，球队在防守端"
-           "表现出色，但进攻仍需改进。下一场比赛将于下周在上海举行。"),
-    "ja": (ECONOMY, "日銀、政策金利を据え置き",
-           "日本銀行は金融政策決定会合で、短期金利をマイナス0.1%に据え置くことを決めた。植田総裁は記者会見で、"
-           "物価上昇率が2%の目標に届くかどうかを見極める必要があると述べた。円相場は一時1ドル150円台まで下落した。"),
-    "nl": (SPORT, "Ajax wint van PSV",
-           "Ajax heeft zondag in de Eredivisie met 2-1 gewonnen van PSV. De Amsterdamse ploeg kwam in de eerste "
-           "helft op voorsprong, maar PSV maakte na rust gelijk. In de slotminuut besliste een invaller de wedstrijd."),
-    "pl": (HEALTH, "Nowa szczepionka przeciw grypie",
-           "Ministerstwo Zdrowia poinformowało, że od przyszłego miesiąca w aptekach będzie dostępna nowa "
-           "szczepionka przeciw grypie. Lekarze zalecają szczepienie zwłaszcza osobom starszym i przewlekle chorym. "
-           "W zeszłym sezonie na grypę zachorowało ponad trzy miliony Polaków, a szpitale były przepełnione."),
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("language", list(STORIES))
-def test_stories_in_the_languages_measured_on_sentences_get_their_topic(language: str) -> None:
-    code, title, text = STORIES[language]
-    assert codes(tag_topics(title, text, language))[0] == code
-    assert codes(tag_topics(title, text))[0] == code, "the same with the language detected"
 
 
 def test_long_articles_are_tagged_quickly() -> None:
