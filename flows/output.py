@@ -35,8 +35,9 @@ def print_summary(summary: RunSummary, log_path: Path | None = None) -> None:
         console.print(table)
     _idle_sources(console, summary, {r.source_id for r, _ in busy})
     seconds = (summary.finished_at - summary.started_at).total_seconds()
+    rows = ", ".join(f"{table} {count:,}" for table, count in summary.lake_rows.items()) or "none"
     console.print(f"{summary.total('new')} new articles from {len(summary.sources)} sources in {seconds:.0f} s; "
-                  f"lake rows: {summary.lake_rows or 'none'}")
+                  f"lake rows written: {rows}")
     errors = [(r.source_id, err) for r in summary.sources for err in r.errors[:1]]
     for source_id, err in errors[:8]:
         console.print(f"  [yellow]{source_id}[/]: {err}")

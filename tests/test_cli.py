@@ -223,3 +223,16 @@ def test_version_names_the_taggers_and_libraries(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert caught.value.code == 0 and out.startswith("newsflow ") and out.count("\n") == 1
     assert all(tagger in out for tagger in tagger_versions()) and "duckdb " in out and "prefect " in out
+
+
+def test_the_run_summary_names_the_lake_rows_as_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime
+
+    from flows.output import print_summary
+    from tasks.run import RunSummary
+
+    at = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+    print_summary(RunSummary("r1", at, at, [], lake_rows={"articles": 1234, "fetches": 2}))
+    assert "lake rows written: articles 1,234, fetches 2" in capsys.readouterr().err
+    print_summary(RunSummary("r2", at, at, []))
+    assert "lake rows written: none" in capsys.readouterr().err
