@@ -125,6 +125,7 @@ def test_short_headlines_get_a_topic(title: str) -> None:
 @pytest.mark.parametrize("title,text", [("", ""), ("  ", "\n\t"), ("", "... !!! 123 456")])
 def test_empty_text_has_no_topics(title: str, text: str) -> None:
     assert tag_topics(title, text) == []
+    assert tag_topics(title, text, "zh") == tag_topics(title, text, "ja") == []  # the embedding alone too
 
 
 # Articles written for these tests, one per supported language besides English, with their topic.

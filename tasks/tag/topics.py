@@ -206,8 +206,9 @@ def _read_words(title: str, text: str, language: str | None) -> _Words | None:
     if language not in SUPPORTED:
         return None
     if language in EMBEDDING_ONLY:
-        lead = f"{title.strip()}。{text}" if title.strip() else text
-        return _Words("", lead[:UNSPACED_LEAD_CHARS], language, None, None, None)
+        lead = f"{title.strip()}。{text.strip()}" if title.strip() else text.strip()
+        lead = lead[:UNSPACED_LEAD_CHARS]
+        return _Words("", lead, language, None, None, None) if any(map(str.isalpha, lead)) else None
     word_logits = word_model().logits(title, text)
     if word_logits is None:
         return None
