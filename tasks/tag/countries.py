@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # 3: Polish case forms, Turkish and Swahili demonyms; Polish, Dutch and Turkish adjectives and capitals;
 # 4: language names ("en français"), "trilha sonora", "Porto de" and "in den Bergen" no longer count;
 #    Ukrainian "Нова Зеландія" in every case; Swahili Waitaliano, Wahindi; Polish "orzech włoski" no longer counts.
-VERSION = "4"
+VERSION = "5"
 
 # Salience: a mention in the headline counts three times, in the lead (incl. the dateline) twice.
 TITLE_WEIGHT = 3.0

@@ -104,6 +104,7 @@ ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "�
 # The consonant a final takes from the stem ('Південна' -> 'Південн-', 'Нова' -> 'Нов-').
 _FINAL_KEEPS = {"ні": "н", "на": "н", "ка": "к", "ька": "ьк", "ва": "в"}
 CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
+UKRAINIAN_LETTERS = "іїєґІЇЄҐ"  # letters Russian does not use: a name holding one is Ukrainian (or Belarusian)
 # Arabic: hamza forms of alef folded before matching (alef maqsura is kept: "اليمنى" is "right").
 # Hamza seats folded; short-vowel marks and tatweel dropped ('الشماليّة'). Dropping shifts later
 # offsets by a character or two, which only nudges salience weights.
@@ -127,9 +128,13 @@ def script_of(name: str) -> str:
     return "latn"
 
 
-def cyrillic_stem(word: str) -> str:
-    """A noun's stem before its case ending: 'Франция' -> 'Франци', 'Украина' -> 'Украин'."""
-    if len(word) > 3 and word[-1] in "аяьйы":  # 'Куба' -> 'Куб' ('Кубы', 'Кубе')
+def cyrillic_stem(word: str, ukrainian: bool = False) -> str:
+    """A noun's stem before its case ending: 'Франция' -> 'Франци', 'Украина' -> 'Украин'.
+
+    Ukrainian plurals end in -и ('Нідерланди', 'у Нідерландах'); in Russian a final -и is an
+    indeclinable name ('Мали', 'Чили'), kept whole.
+    """
+    if len(word) > 3 and (word[-1] in "аяьйы" or (ukrainian and word[-1] == "и")):  # 'Куба' -> 'Куб' ('Кубы')
         return word[:-1]
     return word
 
@@ -151,7 +156,7 @@ def cyrillic_cores(name: str, kind: str, flags: str = "") -> list[str]:
         word = words[-1]
         last = [next((word[:-2] for f in ("ый", "ий", "ой", "ій") if word.endswith(f)), word)]
     else:
-        last = [cyrillic_stem(words[-1])]
+        last = [cyrillic_stem(words[-1], ukrainian=any(c in UKRAINIAN_LETTERS for c in name))]
     heads: list[str] = [""]
     for word in words[:-1]:
         # Only two-word names ('Южная Корея') are declined inside; longer official names are
