@@ -104,6 +104,9 @@ ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "�
 # The consonant a final takes from the stem ('Південна' -> 'Південн-', 'Нова' -> 'Нов-').
 _FINAL_KEEPS = {"ні": "н", "на": "н", "ка": "к", "ька": "ьк", "ва": "в"}
 CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
+# Ukrainian dative and locative of nouns in -ка, -га, -ха shift the consonant: 'Мексика' -> 'Мексиці',
+# 'Рига' -> 'Ризі'. Added as whole forms for every name: in Russian they are no words at all.
+UKRAINIAN_SHIFTS = {"ка": "ці", "га": "зі", "ха": "сі"}
 UKRAINIAN_LETTERS = "іїєґІЇЄҐ"  # letters Russian does not use: a name holding one is Ukrainian (or Belarusian)
 # Arabic: hamza forms of alef folded before matching (alef maqsura is kept: "اليمنى" is "right").
 # Hamza seats folded; short-vowel marks and tatweel dropped ('الشماليّة'). Dropping shifts later
@@ -157,6 +160,8 @@ def cyrillic_cores(name: str, kind: str, flags: str = "") -> list[str]:
         last = [next((word[:-2] for f in ("ый", "ий", "ой", "ій") if word.endswith(f)), word)]
     else:
         last = [cyrillic_stem(words[-1], ukrainian=any(c in UKRAINIAN_LETTERS for c in name))]
+        if len(words[-1]) > 3 and words[-1][-2:] in UKRAINIAN_SHIFTS:  # 'Мексика' -> 'у Мексиці'
+            last.append(words[-1][:-2] + UKRAINIAN_SHIFTS[words[-1][-2:]])
     heads: list[str] = [""]
     for word in words[:-1]:
         # Only two-word names ('Южная Корея') are declined inside; longer official names are
