@@ -100,9 +100,9 @@ ADJ_ENDINGS = [
     "ьої",
     "ю",
 ]
-ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "ка", "на", "ька", "ва")
+ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "кі", "ка", "на", "ька", "ва")
 # The consonant a final takes from the stem ('Південна' -> 'Південн-', 'Нова' -> 'Нов-').
-_FINAL_KEEPS = {"ні": "н", "на": "н", "ка": "к", "ька": "ьк", "ва": "в"}
+_FINAL_KEEPS = {"ні": "н", "кі": "к", "на": "н", "ка": "к", "ька": "ьк", "ва": "в"}
 CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
 # Ukrainian dative and locative of nouns in -ка, -га, -ха shift the consonant: 'Мексика' -> 'Мексиці',
 # 'Рига' -> 'Ризі'. Added as whole forms for every name: in Russian they are no words at all.
