@@ -100,9 +100,9 @@ ADJ_ENDINGS = [
     "ьої",
     "ю",
 ]
-ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "кі", "ка", "на", "ька", "ва")
+ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "ие", "ій", "ні", "кі", "не", "ка", "на", "ька", "ва")
 # The consonant a final takes from the stem ('Південна' -> 'Південн-', 'Нова' -> 'Нов-').
-_FINAL_KEEPS = {"ні": "н", "кі": "к", "на": "н", "ка": "к", "ька": "ьк", "ва": "в"}
+_FINAL_KEEPS = {"ні": "н", "кі": "к", "не": "н", "на": "н", "ка": "к", "ька": "ьк", "ва": "в"}
 CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
 # Ukrainian dative and locative of nouns in -ка, -га, -ха shift the consonant: 'Мексика' -> 'Мексиці',
 # 'Рига' -> 'Ризі'. Added as whole forms for every name: in Russian they are no words at all.
@@ -139,6 +139,8 @@ def cyrillic_stem(word: str, ukrainian: bool = False) -> str:
     """
     if len(word) > 3 and (word[-1] in "аяьйы" or (ukrainian and word[-1] == "и")):  # 'Куба' -> 'Куб' ('Кубы')
         return word[:-1]
+    if word.endswith("ство"):  # 'Королевство' -> 'в Королевстве' (names in -о are otherwise indeclinable: 'Монако')
+        return word[:-1]
     return word
 
 
@@ -160,6 +162,8 @@ def cyrillic_cores(name: str, kind: str, flags: str = "") -> list[str]:
         last = [next((word[:-2] for f in ("ый", "ий", "ой", "ій") if word.endswith(f)), word)]
     else:
         last = [cyrillic_stem(words[-1], ukrainian=any(c in UKRAINIAN_LETTERS for c in name))]
+        if words[-1].endswith("ство"):  # no ending gives back its nominative's -о
+            last.append(words[-1])
         if len(words[-1]) > 3 and words[-1][-2:] in UKRAINIAN_SHIFTS:  # 'Мексика' -> 'у Мексиці'
             last.append(words[-1][:-2] + UKRAINIAN_SHIFTS[words[-1][-2:]])
     heads: list[str] = [""]
