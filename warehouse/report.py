@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -169,12 +170,13 @@ def report_period(con: duckdb.DuckDBPyConnection, days: int, today: date | None 
     return Period(last - timedelta(days - 1), last)
 
 
-def check_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
+def check_sources(con: duckdb.DuckDBPyConnection, sources: Iterable[str]) -> None:
     """Refuse an outlet id the warehouse has never seen, naming a few it knows."""
     known = [row[0] for row in _query(con, "report_known_sources", {})]
-    if source not in known:
-        listed = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
-        raise ReportError(f"unknown outlet '{source}' (known: {listed or 'none'})")
+    for source in sources:
+        if source not in known:
+            listed = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+            raise ReportError(f"unknown outlet '{source}' (known: {listed or 'none'})")
 
 
 def build_report(
@@ -188,7 +190,7 @@ def build_report(
 ) -> Report:
     """Gather the report's figures; raises ReportError when there is nothing to report on."""
     if source is not None:
-        check_source(con, source)
+        check_sources(con, [source])
     period = report_period(con, days, today)
     values: dict[str, Any] = {
         "first_day": period.first,
@@ -201,7 +203,7 @@ def build_report(
     for table in ("report_articles", "report_mentions", "report_topic_mentions"):
         _query(con, table, values)
     articles, focus_articles, outlets, stories = _query(con, "report_totals", values)[0]
-    span = None if articles else _query(con, "search_span", {})[0]
+    span = None if articles else _query(con, "article_span", {})[0]
     all_countries = _country_rows(con, values, top)
     topics = [TopicRow(*row) for row in _query(con, "report_top_topics", values)]
     return Report(

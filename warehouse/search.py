@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from warehouse.db import sql
 from warehouse.query import read_only
-from warehouse.report import Period, ReportError, check_source
+from warehouse.report import Period, ReportError, check_sources
 from warehouse.search_index import articles_end, index_dir, read_mark, search_keys, unindexed
 from warehouse.search_query import Node, document_words, matches, parse
 
@@ -64,7 +64,7 @@ def _step(con: Any, filters: Filters) -> str:
     days the warehouse holds, so that years of articles come as months rather than thousands of days."""
     first, last = filters.since, filters.until
     if first is None or last is None:
-        oldest, newest = con.execute(sql("search_span")).fetchone()
+        oldest, newest = con.execute(sql("article_span")).fetchone()
         first, last = first or oldest, last or newest
     return Period(first, last).bucket if first and last else "day"
 
@@ -107,11 +107,10 @@ def _check(con: Any, filters: Filters) -> None:
         known = con.execute("select count(*) from topics where code = ?", [filters.topic]).fetchall()[0][0]
         if not known:
             raise SearchError(f"unknown topic {filters.topic}: see `newsflow sql \"from topics\"`")
-    for source in filters.sources:
-        try:
-            check_source(con, source)
-        except ReportError as exc:
-            raise SearchError(str(exc)) from None
+    try:
+        check_sources(con, filters.sources)
+    except ReportError as exc:
+        raise SearchError(str(exc)) from None
 
 
 def search(db_path: Path, query: str | Node, filters: Filters | None = None, *, by: str = "day",

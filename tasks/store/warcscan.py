@@ -95,7 +95,7 @@ def _item(record, wanted: Callable[[str | None], bool], stats: ScanStats) -> Ite
 def _resource(url: str, block: bytes, headers, stats: ScanStats) -> RawPage | None:  # type: ignore[no-untyped-def]
     """A resource record's block is the document itself (no HTTP status or headers): kept when HTML."""
     content_type = headers.get("Content-Type")
-    if not content_type or content_type.split(";")[0].strip().lower() not in HTML_TYPES:
+    if not _is_html(content_type):
         stats.not_html += 1
         return None
     stats.kept += 1
@@ -118,7 +118,7 @@ def _page(url: str, block: bytes, headers, stats: ScanStats) -> RawPage | None: 
         stats.not_ok += 1
         return None
     content_type = fields.get("content-type")
-    if not content_type or content_type.split(";")[0].strip().lower() not in HTML_TYPES:
+    if not _is_html(content_type):
         stats.not_html += 1
         return None
     decoded = _decoded(body, fields)
@@ -128,6 +128,10 @@ def _page(url: str, block: bytes, headers, stats: ScanStats) -> RawPage | None: 
     stats.kept += 1
     return RawPage(url, decoded, content_type, status, warc_date(headers.get("WARC-Date")),
                    record_id=headers.get("WARC-Record-ID"))
+
+
+def _is_html(content_type: str | None) -> bool:
+    return bool(content_type) and content_type.split(";")[0].strip().lower() in HTML_TYPES
 
 
 def _decoded(body: bytes, fields: dict[str, str]) -> bytes | None:

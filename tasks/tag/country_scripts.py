@@ -104,8 +104,8 @@ ADJ_FINALS = ("ая", "яя", "ое", "ее", "ый", "ий", "ой", "ые", "�
 # The consonant a final takes from the stem ('Південна' -> 'Південн-', 'Нова' -> 'Нов-').
 _FINAL_KEEPS = {"ні": "н", "кі": "к", "не": "н", "на": "н", "ка": "к", "ька": "ьк", "ва": "в"}
 CYRILLIC_FOLD = str.maketrans({"ё": "е", "Ё": "Е"})
-# Ukrainian dative and locative of nouns in -ка, -га, -ха shift the consonant: 'Мексика' -> 'Мексиці',
-# 'Рига' -> 'Ризі'. Added as whole forms for every name: in Russian they are no words at all.
+# Ukrainian dative and locative of nouns in -ка, -га, -ха: 'Мексика' -> 'Мексиці', 'Рига' -> 'Ризі'.
+# Added as whole forms for every name: in Russian they are no words at all.
 UKRAINIAN_SHIFTS = {"ка": "ці", "га": "зі", "ха": "сі"}
 UKRAINIAN_LETTERS = "іїєґІЇЄҐ"  # letters Russian does not use: a name holding one is Ukrainian (or Belarusian)
 # Arabic: hamza forms of alef folded before matching (alef maqsura is kept: "اليمنى" is "right").
@@ -131,17 +131,22 @@ def script_of(name: str) -> str:
     return "latn"
 
 
-def cyrillic_stem(word: str, ukrainian: bool = False) -> str:
-    """A noun's stem before its case ending: 'Франция' -> 'Франци', 'Украина' -> 'Украин'.
+def cyrillic_noun_forms(word: str, ukrainian: bool = False) -> list[str]:
+    """Keys for a name's noun: its stem before the case endings ('Франция' -> 'Франци', 'Куба' ->
+    'Куб': 'Кубы', 'Кубе'), plus whole forms that no stem and ending give back.
 
     Ukrainian plurals end in -и ('Нідерланди', 'у Нідерландах'); in Russian a final -и is an
-    indeclinable name ('Мали', 'Чили'), kept whole.
+    indeclinable name ('Мали', 'Чили'), kept whole, as are names in -о ('Монако') but for nouns in
+    -ство ('Королевство', 'в Королевстве'). The Ukrainian dative and locative shift the consonant
+    of -ка, -га, -ха ('Мексика', 'у Мексиці').
     """
-    if len(word) > 3 and (word[-1] in "аяьйы" or (ukrainian and word[-1] == "и")):  # 'Куба' -> 'Куб' ('Кубы')
-        return word[:-1]
-    if word.endswith("ство"):  # 'Королевство' -> 'в Королевстве' (names in -о are otherwise indeclinable: 'Монако')
-        return word[:-1]
-    return word
+    if word.endswith("ство"):
+        return [word[:-1], word]
+    cut = len(word) > 3 and (word[-1] in "аяьйы" or (ukrainian and word[-1] == "и"))
+    forms = [word[:-1] if cut else word]
+    if len(word) > 3 and word[-2:] in UKRAINIAN_SHIFTS:
+        forms.append(word[:-2] + UKRAINIAN_SHIFTS[word[-2:]])
+    return forms
 
 
 def cyrillic_inner_forms(word: str) -> list[str]:
@@ -161,11 +166,7 @@ def cyrillic_cores(name: str, kind: str, flags: str = "") -> list[str]:
         word = words[-1]
         last = [next((word[:-2] for f in ("ый", "ий", "ой", "ій") if word.endswith(f)), word)]
     else:
-        last = [cyrillic_stem(words[-1], ukrainian=any(c in UKRAINIAN_LETTERS for c in name))]
-        if words[-1].endswith("ство"):  # no ending gives back its nominative's -о
-            last.append(words[-1])
-        if len(words[-1]) > 3 and words[-1][-2:] in UKRAINIAN_SHIFTS:  # 'Мексика' -> 'у Мексиці'
-            last.append(words[-1][:-2] + UKRAINIAN_SHIFTS[words[-1][-2:]])
+        last = cyrillic_noun_forms(words[-1], ukrainian=any(c in UKRAINIAN_LETTERS for c in name))
     heads: list[str] = [""]
     for word in words[:-1]:
         # Only two-word names ('Южная Корея') are declined inside; longer official names are
