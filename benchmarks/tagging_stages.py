@@ -49,10 +49,11 @@ def stages(articles: list[str], lang: str) -> tuple[dict[str, float], float]:
         if read is None:
             continue
         rows = None
-        if embed.reads_lead(read.title, read.text, read.words, read.english):
+        # Chinese and Japanese (no word model) are always embedded, from their lead already cut
+        if read.words is None or embed.reads_lead(read.title, read.text, read.words, read.english):
             embedded += 1
             t3 = clock()
-            text = lead("", body)
+            text = lead(read.title, read.text)
             t4 = clock()
             net.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
             t5 = clock()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +15,16 @@ import pytest
 from tasks.tag import countries_build
 from tasks.tag.countries import tag_countries
 from tasks.tag.country_declension import polish_forms, swahili_forms, turkish_forms
-from tasks.tag.country_scripts import CAPITALS, curated_script_entries
+from tasks.tag.country_scripts import (
+    ARABIC_FOLD,
+    CAPITALS,
+    CYRILLIC_FOLD,
+    DEVANAGARI_FOLD,
+    _folded,
+    _matches,
+    curated_script_entries,
+    script_matchers,
+)
 from tasks.tag.gazetteer import CURATED, GENERATED, curated_entries, load_aliases
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -368,6 +378,29 @@ def test_swahili_prefixes_replace_the_names_u() -> None:
     assert swahili_forms("Japani") == {"Mjapani", "Wajapani", "Kijapani"}
     assert "Mwitalia" in swahili_forms("Italia")  # Mw- before a vowel
     assert swahili_forms("Mali") == set()  # 'Wamali', 'Kimali' would be ordinary words
+
+
+def test_script_names_are_sought_only_where_one_can_start() -> None:
+    """The automaton's candidate places give exactly the pattern's own left-to-right matches: names
+    glued to clitics, endings and other words, multi-word names, katakana inside longer words."""
+    rnd = random.Random(7)
+    glue = ["", " ", "  ", "\n", "و", "وال", "لل", "ال", "ии", "ами", "ского", "ン", "・", "_", "x", "1", "ي", "ية"]
+    for matcher in script_matchers():
+        keys = sorted(k.lstrip("~") for k in matcher.aliases)
+        by_first = {k[0]: k for k in keys}
+        overlapping = [a + by_first[a[-1]][1:] for a in keys if a[-1] in by_first]  # '日米' + '米国'
+        for _ in range(400):
+            text = "".join(rnd.choice(glue) + rnd.choice(keys) + rnd.choice(glue) for _ in range(4))
+            text += rnd.choice(glue) + rnd.choice(overlapping)
+            text = text.translate(matcher.fold) if matcher.fold else text
+            expected = [(m.span(), m.groupdict()) for m in matcher.pattern.finditer(text)]
+            assert [(m.span(), m.groupdict()) for m in _matches(matcher, text)] == expected, text
+
+
+@pytest.mark.parametrize("fold", [CYRILLIC_FOLD, ARABIC_FOLD, DEVANAGARI_FOLD])
+def test_folding_rewrites_only_what_it_must(fold: dict[int, str]) -> None:
+    texts = ["Ёлка в Москве", "أمريكا وإيران وآسيا", "الشماليّة", "फ़्रांस और भारत", "No folding here", ""]
+    assert [_folded(t, fold) for t in texts] == [t.translate(fold) for t in texts]
 
 
 def test_empty_and_missing_input() -> None:
