@@ -249,8 +249,10 @@ def test_text_in_an_unsupported_language_gets_no_guesses() -> None:
     ukrainian = ("Уряд у середу ухвалив новий закон про міграцію. Міністр внутрішніх справ сказав, що "
                  "кількість заяв про притулок торік значно зросла, а областям потрібно більше грошей.")
     assert tag_topics("Уряд ухвалив закон про міграцію", ukrainian) == []  # detected as uk: no topics
-    # too short to classify, and not in Latin script: no English guess
-    assert tag_topics("Tokyo", "日本の首相は東京で米国の大統領と会談した。") == []
+    # too short to classify, and not in Latin script: no English guess, and no guess at all unless
+    # the script names the language (kana: Japanese; Chinese characters alone may be Japanese too)
+    assert codes(tag_topics("Tokyo", "日本の首相は東京で米国の大統領と会談した。"))[0] == POLITICS
+    assert tag_topics("", "中国总理在北京会见美国总统。") == []
     assert tag_topics("", "Путин встретился с Макроном") == []
     assert tag_topics("Tokyo talks", "Japan's prime minister met the US president.") != []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -47,7 +48,7 @@ def classify(text: str) -> tuple[str, float]:
 def choose_language(text: str, declared: str | None = None, default: str | None = None) -> str | None:
     """The declared language if the text is plausibly in it, else the detected one, else default."""
     if len(text.strip()) < MIN_CHARS:
-        return declared or default
+        return declared or _own_script(text) or default
     detected, prob = classify(text)
     if declared and (_compatible(declared, detected) or prob < CONFIDENT):
         return declared
@@ -57,6 +58,19 @@ def choose_language(text: str, declared: str | None = None, default: str | None 
     if prob < 0.5 and default:
         return default
     return detected
+
+
+# Letters only one language writes: a short text holding them is in that language, however short.
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa]")  # hiragana, katakana: Japanese
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3131-\u318e]")  # Korean
+
+
+def _own_script(text: str) -> str | None:
+    """'ja' or 'ko' for a text in kana or hangul, None otherwise (Chinese characters alone are
+    Chinese or Japanese, Cyrillic or Arabic letters several languages: those are left undecided)."""
+    if _KANA.search(text):
+        return "ja"
+    return "ko" if _HANGUL.search(text) else None
 
 
 def mostly_latin(text: str) -> bool:
