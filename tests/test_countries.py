@@ -382,9 +382,11 @@ def test_swahili_prefixes_replace_the_names_u() -> None:
 
 def test_script_names_are_sought_only_where_one_can_start() -> None:
     """The automaton's candidate places give exactly the pattern's own left-to-right matches: names
-    glued to clitics, endings and other words, multi-word names, katakana inside longer words."""
+    glued to clitics, endings and other words, multi-word names, katakana inside longer words,
+    characters beyond the BMP before them (the automaton counts in characters, as str does)."""
     rnd = random.Random(7)
     glue = ["", " ", "  ", "\n", "و", "وال", "لل", "ال", "ии", "ами", "ского", "ン", "・", "_", "x", "1", "ي", "ية"]
+    glue.append("😀")
     for matcher in script_matchers():
         keys = sorted(k.lstrip("~") for k in matcher.aliases)
         by_first = {k[0]: k for k in keys}
