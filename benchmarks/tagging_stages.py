@@ -51,7 +51,7 @@ def stages(articles: list[str], lang: str) -> tuple[dict[str, float], float]:
             continue
         rows = None
         # Chinese and Japanese (no word model) are always embedded, from their lead already cut
-        if read.words is None or embed.reads_lead(read.title, read.text, read.words, read.english):
+        if embed.reads_lead(read.title, read.text, read.words, read.english):
             embedded += 1
             t3 = clock()
             text = lead(read.title, read.text)

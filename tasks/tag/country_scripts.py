@@ -28,6 +28,7 @@ CURATED_SCRIPTS = DATA / "countries_aliases_scripts.tsv"
 CAPITALS = DATA / "countries_capitals.tsv"
 # Katakana letters and the long-vowel mark; not the middle dot that separates words (U+30FB).
 KATAKANA = "\u30a1-\u30fa\u30fc-\u30ff"
+_KATAKANA_LETTER = re.compile(f"[{KATAKANA}]")
 # Cyrillic case endings after a stem (Russian and Ukrainian, singular and plural).
 # "ь" and "й" give back the nominative of stems cut before them ('Израиль', 'Китай').
 NOUN_ENDINGS = [
@@ -346,7 +347,7 @@ def _matches(matcher: ScriptMatcher, text: str) -> Iterator[re.Match[str]]:
 
 def _inside_katakana(text: str, start: int, end: int) -> bool:
     """True when a katakana name is glued to more katakana ('インド' in 'ウインドウ')."""
-    kata = re.compile(f"[{KATAKANA}]")
+    kata = _KATAKANA_LETTER
     before = start > 0 and kata.match(text[start - 1]) and kata.match(text[start])
     after = end < len(text) and kata.match(text[end]) and kata.match(text[end - 1])
     return bool(before or after)

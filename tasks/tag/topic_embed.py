@@ -92,20 +92,25 @@ class EmbedModel:
         top = np.exp(alone - alone.max())
         return bool(top.max() / top.sum() >= self.skip_from)
 
-    def reads_lead(self, title: str, text: str, words: np.ndarray, english: np.ndarray | None) -> bool:
+    def reads_lead(self, title: str, text: str, words: np.ndarray | None, english: np.ndarray | None) -> bool:
         """Whether combine needs the embedding of this text's lead."""
+        if words is None:
+            return True
         return self._short(title, text) or not self._sure(self._with_english(words, english))
 
-    def combine(self, title: str, text: str, words: np.ndarray, english: np.ndarray | None,
+    def combine(self, title: str, text: str, words: np.ndarray | None, english: np.ndarray | None,
                 language: str, embedded: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """Mixed log-probabilities (before the temperature) from the word model's and, in English,
         the English model's; a long text the words alone are sure of skips the embedding (speed).
         A long text also gets its language's prior correction (benchmarks/topics_shift.py): fitted
         on news articles, it leaves short texts (headlines, sentences) as in every other language.
+        Without the word model's (`words` None: Chinese, Japanese), the embedding alone.
         `embedded`: the lead's log_probabilities when already worked out (with other leads')."""
         def lead_probs() -> np.ndarray:
             return embedded if embedded is not None else self.log_probabilities(title, text)
 
+        if words is None:
+            return lead_probs()
         if self._short(title, text):
             return self._with_english(self.short_mix * lead_probs() + (1 - self.short_mix) * words, english)
         shift = self.language_bias.get(language, 0.0)

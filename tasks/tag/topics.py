@@ -170,7 +170,7 @@ def tag_topics_many(items: Sequence[tuple[str, str, str | None]]) -> list[list[d
     reads = [_read_words(title, text, language) for title, text, language in items]
     embed = embed_model()
     known = [(k, r) for k, r in enumerate(reads) if r is not None]
-    wanted = [(k, r) for k, r in known if r.words is None or embed.reads_lead(r.title, r.text, r.words, r.english)]
+    wanted = [(k, r) for k, r in known if embed.reads_lead(r.title, r.text, r.words, r.english)]
     embedded: dict[int, np.ndarray] = {}
     if wanted:
         rows = embed.log_probabilities_many([(r.title, r.text) for _, r in wanted])
@@ -222,10 +222,7 @@ def _topics(words: _Words, embedded: np.ndarray | None) -> list[dict]:
     """Listed topics from the word models' view and, when already worked out, the lead's embedding."""
     model = _model()
     embed = embed_model()
-    if words.words is None:
-        mixed = embedded if embedded is not None else embed.log_probabilities(words.title, words.text)
-    else:
-        mixed = embed.combine(words.title, words.text, words.words, words.english, words.language, embedded)
+    mixed = embed.combine(words.title, words.text, words.words, words.english, words.language, embedded)
     probs = np.exp(_log_softmax(mixed / embed.temperature))
     score = probs.tolist()
     ranked = sorted(range(len(score)), key=lambda k: -score[k])[:MAX_LISTED]
