@@ -186,6 +186,19 @@ def test_malloc_tuned_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> 
     assert os.environ["MALLOC_ARENA_MAX"] == "8"
 
 
+def test_pyarrow_allocates_with_glibc_in_newsflow_processes(tmp_path: Path) -> None:
+    """The command sets the pool before pyarrow loads (pyarrow reads it once), unless the user chose one."""
+    probe = ("import os, sys; from flows.cli import prefect_env; from pathlib import Path; "
+             "prefect_env(Path(sys.argv[1])); import pyarrow; print(pyarrow.default_memory_pool().backend_name)")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    ran = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], env=env, capture_output=True,
+                         text=True, check=True, cwd=ROOT)
+    assert ran.stdout.strip() == "system"
+    ran = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True,
+                         check=True, cwd=ROOT, env={**env, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"})
+    assert ran.stdout.strip() == "mimalloc"
+
+
 @pytest.mark.parametrize("port", ["99999", "0", "http"])
 def test_dashboard_port_out_of_range_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
     from flows.cli import main
