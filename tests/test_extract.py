@@ -271,6 +271,23 @@ def test_declared_language_kept_when_text_agrees() -> None:
     assert art.language == "en"
 
 
+def test_compact_language_tables_rank_as_the_library_does() -> None:
+    """The detector's state tables, turned from lists into arrays, give py3langid's own scores."""
+    from array import array
+
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from tasks.extract import language
+
+    ours = language._model()
+    assert isinstance(ours.tk_output, array) and isinstance(ours._rowbase, array)
+    stock = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    stock.set_languages(list(ours.nb_classes))
+    assert isinstance(stock.tk_output, list)  # else the library changed and this compares nothing
+    for text in (GERMAN, STORY, RUSSIAN, FRENCH, "東京で地震があった。", "نشرت الصحيفة تقريرا عن الاقتصاد", "ok"):
+        assert ours.rank(text) == stock.rank(text)
+
+
 # --- decoding --------------------------------------------------------------------------------
 
 RUSSIAN = "<p>Городской совет утвердил план нового порта после долгих споров о стоимости.</p>"

