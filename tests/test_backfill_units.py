@@ -1,7 +1,8 @@
-"""Sources' hosts, host matching, month ranges, and the metadata records the raw archive keeps."""
+"""Sources' hosts, host matching, month ranges, the metadata records the raw archive keeps, the command's start."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -188,3 +189,33 @@ def test_http_stream_resumes_a_dropped_connection_with_a_range_request() -> None
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_backfill_warms_the_workers_while_the_api_starts_and_stops_them_if_it_never_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from contextlib import contextmanager
+
+    import tasks.process
+    from flows import prefect_server, run_api
+    from flows.cli import main
+
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # prefect_env's defaults stay in this test
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    calls: list[str] = []
+    monkeypatch.setattr(tasks.process, "prestart", lambda workers=0: calls.append("workers"))
+    monkeypatch.setattr(tasks.process, "shutdown_pools", lambda: calls.append("stop"))
+
+    @contextmanager
+    def api(templates: Path | None = None):  # type: ignore[no-untyped-def]
+        def ready() -> None:
+            calls.append("api")
+            raise prefect_server.ServerError("it exited while starting")
+        yield ready
+
+    monkeypatch.setattr(run_api, "run_api", api)
+    sources = tmp_path / "sources.toml"
+    sources.write_text(TOML)
+    code = main(["backfill", "--sources", str(sources), "--data-dir", str(tmp_path / "data"), str(tmp_path / "a.warc")])
+    assert code == 1
+    assert calls == ["workers", "api", "stop"]
+    assert "could not start a Prefect API for this run: it exited while starting" in capsys.readouterr().err
