@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from tasks.models import Page
 from tasks.store.archive import WarcSink, iter_warc
 from tasks.store.replay import Replay, listing_meta
 from tasks.store.warcscan import ScanStats, scan_warc
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TOML = """
 [[sources]]
@@ -191,31 +195,38 @@ def test_http_stream_resumes_a_dropped_connection_with_a_range_request() -> None
         server.server_close()
 
 
-def test_backfill_warms_the_workers_while_the_api_starts_and_stops_them_if_it_never_answers(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from contextlib import contextmanager
+WARM_START_PROBE = """
+import sys
+from contextlib import contextmanager
 
-    import tasks.process
-    from flows import prefect_server, run_api
-    from flows.cli import main
+import tasks.process
+from flows import prefect_server, run_api
+from flows.cli import main
 
-    monkeypatch.setattr(os, "environ", dict(os.environ))  # prefect_env's defaults stay in this test
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
-    calls: list[str] = []
-    monkeypatch.setattr(tasks.process, "prestart", lambda workers=0: calls.append("workers"))
-    monkeypatch.setattr(tasks.process, "shutdown_pools", lambda: calls.append("stop"))
+calls = []
+tasks.process.prestart = lambda workers=0: calls.append("workers")
+tasks.process.shutdown_pools = lambda: calls.append("stop")
 
-    @contextmanager
-    def api(templates: Path | None = None):  # type: ignore[no-untyped-def]
-        def ready() -> None:
-            calls.append("api")
-            raise prefect_server.ServerError("it exited while starting")
-        yield ready
 
-    monkeypatch.setattr(run_api, "run_api", api)
+@contextmanager
+def api(templates=None):
+    def ready():
+        calls.append("api")
+        raise prefect_server.ServerError("it exited while starting")
+    yield ready
+
+
+run_api.run_api = api
+print(main(sys.argv[1:]), calls)
+"""
+
+
+def test_backfill_warms_the_workers_while_the_api_starts_and_stops_them_if_it_never_answers(tmp_path: Path) -> None:
+    """(In a process of its own: the command sets up logging and the environment for the whole process.)"""
     sources = tmp_path / "sources.toml"
     sources.write_text(TOML)
-    code = main(["backfill", "--sources", str(sources), "--data-dir", str(tmp_path / "data"), str(tmp_path / "a.warc")])
-    assert code == 1
-    assert calls == ["workers", "api", "stop"]
-    assert "could not start a Prefect API for this run: it exited while starting" in capsys.readouterr().err
+    argv = ["backfill", "--sources", str(sources), "--data-dir", str(tmp_path / "data"), str(tmp_path / "a.warc")]
+    ran = subprocess.run([sys.executable, "-c", WARM_START_PROBE, *argv], capture_output=True, text=True, timeout=120,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "p")})
+    assert ran.stdout.splitlines()[-1] == "1 ['workers', 'api', 'stop']", ran.stdout + ran.stderr
+    assert "could not start a Prefect API for this run: it exited while starting" in ran.stderr
