@@ -173,8 +173,8 @@ def test_tag_reads_the_language_as_iso_639_1_or_skips_the_line(capsys: pytest.Ca
 def test_malloc_tuned_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
     from flows.malloc import THRESHOLD, tune_malloc
 
-    for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"):
-        monkeypatch.delenv(name, raising=False)
+    for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "ARROW_DEFAULT_MEMORY_POOL"):
+        monkeypatch.delenv(name, raising=False)  # (and restored after the test)
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "999")
     tune_malloc()
     # inherited by the workers and the API server
