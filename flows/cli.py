@@ -87,26 +87,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         from flows.ingest import ingest
         from flows.output import print_summary
         from flows.runners import task_runner_kind
-        from tasks.process import prestart, shutdown_pools
+        from tasks.process import warming
         from tasks.runlock import RunLocked
 
+        # (Dask workers extract in processes of their own.) On a new data directory every page
+        # is new: the extraction workers import and warm up (~4 s of CPU) while the API starts.
+        # Later runs warm them when a source first has new links (tasks/run.py), so a run with
+        # nothing new never pays for them: a third of such a run's CPU on two cores.
+        warm = task_runner_kind() == "threads" and not settings.warehouse_path.exists()
         try:
-            # (Dask workers extract in processes of their own.) On a new data directory every page
-            # is new: the extraction workers import and warm up (~4 s of CPU) while the API starts.
-            # Later runs warm them when a source first has new links (tasks/run.py), so a run with
-            # nothing new never pays for them: a third of such a run's CPU on two cores.
-            if task_runner_kind() == "threads" and not settings.warehouse_path.exists():
-                prestart(settings.extract_workers)
-            api_ready()
-            summary = ingest(sources_file=str(settings.sources), data_dir=str(settings.data_dir),
-                             max_per_source=settings.max_per_source)
+            with warming(settings.extract_workers, warm):
+                api_ready()
+                summary = ingest(sources_file=str(settings.sources), data_dir=str(settings.data_dir),
+                                 max_per_source=settings.max_per_source)
             run_log.run_id = summary.run_id
         except RunLocked as exc:
             raise UserError(str(exc), EXIT_ERROR) from exc
         except ServerError as exc:
             raise UserError(f"could not start a Prefect API for this run: {exc}", EXIT_ERROR) from exc
-        finally:
-            shutdown_pools()  # the run stops them; this is for a run that failed before it could
     print_summary(summary, run_log.path)
     _fail_if_nothing_fetched(summary)
     return EXIT_OK

@@ -46,20 +46,19 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                                                    settings.progress_interval) as run_log:
         from flows.backfill import backfill
         from flows.runners import task_runner_kind
-        from tasks.process import prestart, shutdown_pools
+        from tasks.process import warming
 
         # The extraction workers import and warm up (~3 s of CPU) while the API starts, rather than
         # when the first file is read: benchmarks.backfill's ten files 13.4 -> 10.2-10.9 s. A rerun
         # with every file loaded already pays for them for nothing (3.2-4.1 -> 4.8-5.3 s); knowing
         # that in advance would mean reading the warehouse and the archive's listing twice.
         # (Dask workers extract in processes of their own.)
-        if task_runner_kind() == "threads":
-            prestart(settings.extract_workers)
         try:
-            api_ready()
-            summary, files = backfill(cc_news=args.cc_news, paths=args.archives, sources_file=str(settings.sources),
-                                      data_dir=str(settings.data_dir), all_hosts=args.all_hosts,
-                                      limit_files=args.limit_files)
+            with warming(settings.extract_workers, task_runner_kind() == "threads"):
+                api_ready()
+                summary, files = backfill(cc_news=args.cc_news, paths=args.archives,
+                                          sources_file=str(settings.sources), data_dir=str(settings.data_dir),
+                                          all_hosts=args.all_hosts, limit_files=args.limit_files)
             run_log.run_id = summary.run_id
         except ArchiveSpecError as exc:
             raise UserError(str(exc)) from exc
@@ -67,8 +66,6 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             raise UserError(str(exc), EXIT_ERROR) from exc
         except ServerError as exc:
             raise UserError(f"could not start a Prefect API for this run: {exc}", EXIT_ERROR) from exc
-        finally:
-            shutdown_pools()  # the flow stops them; this is for a run that failed before it could
     sys.stderr.write(f"newsflow: log of the run: {run_log.path}\n")
     return _print(summary, files)
 

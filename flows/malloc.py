@@ -39,7 +39,8 @@ LIBRARY_SETTINGS = (
 
 
 def tune_malloc() -> None:
-    """Apply SETTINGS to this process now and, through the environment, to the processes it starts.
+    """Apply SETTINGS to this process now and, through the environment, to the processes it starts;
+    set LIBRARY_SETTINGS for the libraries not yet imported.
 
     A setting the user exported wins (glibc applied it when this process started).
     """

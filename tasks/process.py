@@ -7,8 +7,9 @@ import multiprocessing as mp
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing import forkserver
 from typing import Any
 
@@ -141,6 +142,18 @@ def prestart(workers: int = 0) -> None:
     pool = shared_pool(workers)
     if isinstance(pool, WorkerPool):
         pool.start_soon()
+
+
+@contextmanager
+def warming(workers: int, warm: bool) -> Iterator[None]:
+    """A run's block: its workers warming up from the start (when `warm`, e.g. while the run's
+    API starts); every pool stopped at its end, also when it failed before the run could."""
+    if warm:
+        prestart(workers)
+    try:
+        yield
+    finally:
+        shutdown_pools()
 
 
 def shutdown_pools() -> None:

@@ -188,7 +188,7 @@ def test_malloc_tuned_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_pyarrow_allocates_with_glibc_in_newsflow_processes(tmp_path: Path) -> None:
     """The command sets the pool before pyarrow loads (pyarrow reads it once), unless the user chose one."""
-    probe = ("import os, sys; from flows.cli import prefect_env; from pathlib import Path; "
+    probe = ("import sys; from flows.cli import prefect_env; from pathlib import Path; "
              "prefect_env(Path(sys.argv[1])); import pyarrow; print(pyarrow.default_memory_pool().backend_name)")
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     ran = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], env=env, capture_output=True,
