@@ -36,6 +36,27 @@ def test_records_round_trip_with_bodies_and_headers(tmp_path: Path) -> None:
     assert read[0].content_type == "text/html; charset=utf-8"
 
 
+def test_lengths_and_digests_match_what_is_stored(tmp_path: Path) -> None:
+    """Every record's Content-Length and SHA-1 digests agree with its bytes, empty bodies included."""
+    sink = WarcSink(tmp_path / "run.warc.gz", "newsflow-test")
+    sink.write(_page(1), {"source-id": "s1", "listed-url": "https://news.example.org/feed"})
+    empty = Page(url="https://news.example.org/empty", final_url="https://news.example.org/empty", status=200,
+                 fetched_at=datetime(2024, 5, 1, 10, tzinfo=UTC), body=b"")
+    sink.write(empty)
+    sink.write(_page(2))
+    path = sink.close()
+    assert path is not None
+    checked = []
+    with open(path, "rb") as fh:
+        for record in ArchiveIterator(fh, check_digests=True):
+            body = record.content_stream().read()
+            if record.rec_type == "response":
+                assert record.digest_checker.passed is True, record.digest_checker.problems
+                checked.append(len(body))
+            assert record.digest_checker.problems == []
+    assert checked == [len(_page(1).body), 0, len(_page(2).body)]
+
+
 def test_every_record_is_its_own_gzip_member(tmp_path: Path) -> None:
     """Readers seek to one record by offset (CDX indexes): each must decompress on its own."""
     sink = WarcSink(tmp_path / "run.warc.gz", "newsflow-test")
