@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -84,19 +85,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     templates = template_folder(settings.prefect_db_cache)
     with run_api(templates) as api_ready, terminal(settings.data_dir, "ingest", args.verbose,
                                                    settings.progress_interval) as run_log:
-        from flows.ingest import ingest
+        from flows.ingest import ingest, run_config
         from flows.output import print_summary
         from flows.runners import task_runner_kind
         from tasks.process import warming
+        from tasks.run import listings_ahead
         from tasks.runlock import RunLocked
 
         # (Dask workers extract in processes of their own.) On a new data directory every page
         # is new: the extraction workers import and warm up (~4 s of CPU) while the API starts.
         # Later runs warm them when a source first has new links (tasks/run.py), so a run with
         # nothing new never pays for them: a third of such a run's CPU on two cores.
-        warm = task_runner_kind() == "threads" and not settings.warehouse_path.exists()
+        threads = task_runner_kind() == "threads"
+        warm = threads and not settings.warehouse_path.exists()
+        # The feeds and sitemaps are requested while the API starts too, for the run's discovery
+        # to take over (in this process: not when Dask workers discover).
+        ahead = listings_ahead(run_config(settings), sources, settings.backoff) if threads else nullcontext()
         try:
-            with warming(settings.extract_workers, warm):
+            with warming(settings.extract_workers, warm), ahead:
                 api_ready()
                 summary = ingest(sources_file=str(settings.sources), data_dir=str(settings.data_dir),
                                  max_per_source=settings.max_per_source)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.crashpoints import crash_point
+from tasks.discover import prefetch
 from tasks.discover.feeds import FeedError, parse_any, walk_sitemaps
 from tasks.discover.sources import Source
 from tasks.discover.urls import normalize_url, url_key
@@ -108,7 +109,8 @@ class ListingReader:
     def body(self, url: str, kind: str) -> bytes | None:
         """The listing's body, or None when it failed or has not changed."""
         etag, modified = self.validators.get(url, (None, None))
-        page = self.fetcher.fetch(url, etag=etag, last_modified=modified, expect="xml")
+        page = (prefetch.take(self.fetcher, url, etag, modified)
+                or self.fetcher.fetch(url, etag=etag, last_modified=modified, expect="xml"))
         outcome = "not_modified" if page.status == 304 else "ok" if page.ok else "failed"
         if outcome == "failed":
             self.report.feeds_failed += 1

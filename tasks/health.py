@@ -55,8 +55,8 @@ def snapshot(warehouse: Path, now: datetime) -> Health:
 
 
 def plan_backoff(sources: Sequence[Source], health: Health, now: datetime,
-                 policy: Backoff = Backoff()) -> tuple[list[Source], list[Deferral]]:
-    """The sources to try now, and those backed off with when they are due; file order kept."""
+                 policy: Backoff = Backoff(), announce: bool = True) -> tuple[list[Source], list[Deferral]]:
+    """The sources to try now, and those backed off with when they are due (logged if `announce`); file order kept."""
     due, deferred = [], []
     for source in sources:
         row = health.get(source.id) or {}
@@ -64,8 +64,9 @@ def plan_backoff(sources: Sequence[Source], health: Health, now: datetime,
         delay, last = policy.delay(failures), row.get("last_tried_at")
         if delay is not None and last is not None and now + policy.slack < last + delay:
             deferred.append(Deferral(source.id, failures, (last + delay).astimezone(UTC)))
-            log.info("%s: not tried this run after %d failed runs in a row; next due %s", source.id,
-                     failures, f"{deferred[-1].next_due:%Y-%m-%d %H:%M} UTC")
+            if announce:
+                log.info("%s: not tried this run after %d failed runs in a row; next due %s", source.id,
+                         failures, f"{deferred[-1].next_due:%Y-%m-%d %H:%M} UTC")
         else:
             due.append(source)
     return due, deferred

@@ -6,12 +6,15 @@ import logging
 import secrets
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tasks import progress
+from tasks import health, progress
+from tasks.discover import prefetch
 from tasks.discover.sources import Source
 from tasks.discover.urls import url_key
 from tasks.fetch.client import FetchConfig, Fetcher
@@ -168,8 +171,34 @@ def finish_run(sources: list[Source], reports: list[SourceReport], config: RunCo
     return summary
 
 
+@contextmanager
+def listings_ahead(config: RunConfig, sources: list[Source], backoff: bool) -> Iterator[None]:
+    """Request the due sources' feeds and sitemaps now, for the run started inside to take over.
+
+    For `newsflow ingest`, whose run waits for its Prefect API to start with the network idle. The
+    sources and validators are read as the run will read them, and a run that reads them otherwise
+    (another run loaded in between) fetches for itself. Leftovers are dropped on the way out.
+    """
+    try:
+        due = sources
+        if backoff:
+            now = datetime.now(UTC)
+            due, _ = health.plan_backoff(sources, health.snapshot(config.warehouse, now), now, announce=False)
+        validators = feed_validators(config.warehouse)
+        listings = [(url, *validators.get(url, (None, None))) for s in due for url in (*s.feeds, *s.sitemaps)]
+        started = prefetch.start(shared_fetcher(config.fetch), listings)
+        log.info("%d feeds and sitemaps requested while the run starts", started)
+    except Exception as exc:  # noqa: BLE001 - only a head start: the run fetches what is missing itself
+        log.warning("listings not requested ahead: %r", exc)
+    try:
+        yield
+    finally:
+        prefetch.drop()
+
+
 def close_shared() -> None:
     """Release fetchers and worker processes at the end of a run."""
+    prefetch.drop()  # before the fetchers close under requests still on their way
     with _fetchers_lock:
         for fetcher in _fetchers.values():
             fetcher.close()
