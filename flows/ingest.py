@@ -6,6 +6,11 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Prefect imports its engines, and FastAPI's encoder for the flow's parameters, on the first flow
+# call, after the run's API answers; `newsflow ingest` imports this module while that API starts.
+import fastapi.encoders  # noqa: F401
+import prefect.flow_engine  # noqa: F401
+import prefect.task_engine  # noqa: F401
 from prefect import flow
 from prefect.futures import PrefectFuture, as_completed
 
