@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,11 +67,17 @@ def test_take_waits_for_a_request_on_its_way_and_a_failed_one_is_fetched_again()
     assert prefetch.take(fetcher, "http://bad/feed", None, None) is None
 
 
-def test_drop_forgets_what_was_not_taken() -> None:
+def test_drop_forgets_what_was_not_taken_without_waiting_for_requests_on_their_way() -> None:
     fetcher = FakeFetcher()
+    fetcher.gate.clear()  # every request hangs until the gate opens
     prefetch.start(fetcher, [(f"http://h/{i}", None, None) for i in range(40)])
+    began = time.monotonic()
     prefetch.drop()
+    assert time.monotonic() - began < 1  # an interrupted run is not held up
+    fetcher.gate.set()
     assert prefetch.take(fetcher, "http://h/39", None, None) is None
+    time.sleep(0.2)
+    assert len(fetcher.calls) <= prefetch.THREADS  # the queued ones were never sent
 
 
 def test_discovery_reads_the_answer_requested_ahead(tmp_path: Path) -> None:

@@ -10,9 +10,10 @@ what a run finds never depends on the head start.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 from tasks.fetch.client import Fetcher
 from tasks.models import Page
@@ -21,26 +22,42 @@ log = logging.getLogger(__name__)
 
 THREADS = 8  # requests in flight stay capped per host by the fetcher's politeness
 Key = tuple[Fetcher, str, str | None, str | None]  # fetcher, URL, ETag, Last-Modified
+Job = tuple[Future[Page], str, str | None, str | None]
 
 _lock = threading.Lock()
 _pending: dict[Key, Future[Page]] = {}
-_pools: list[ThreadPoolExecutor] = []
 
 
 def start(fetcher: Fetcher, listings: Iterable[tuple[str, str | None, str | None]]) -> int:
-    """Request each (url, etag, last_modified) in background threads; returns how many were started."""
-    wanted = list(dict.fromkeys(listings))
-    if not wanted:
-        return 0
-    pool = ThreadPoolExecutor(min(THREADS, len(wanted)), thread_name_prefix="newsflow-prefetch")
+    """Request each (url, etag, last_modified) in background threads; returns how many were started.
+
+    The threads are daemons: an interrupted run exits without waiting for a head start.
+    """
+    jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
     with _lock:
-        _pools.append(pool)
-        for url, etag, modified in wanted:
+        for url, etag, modified in dict.fromkeys(listings):
             key = (fetcher, url, etag, modified)
             if key not in _pending:
-                _pending[key] = pool.submit(fetcher.fetch, url, etag=etag, last_modified=modified, expect="xml")
-    pool.shutdown(wait=False)  # its threads end with the queue
-    return len(wanted)
+                _pending[key] = future = Future()
+                jobs.put((future, url, etag, modified))
+    count = jobs.qsize()
+    for _ in range(min(THREADS, count)):
+        threading.Thread(target=_work, args=(fetcher, jobs), name="newsflow-prefetch", daemon=True).start()
+    return count
+
+
+def _work(fetcher: Fetcher, jobs: queue.SimpleQueue[Job]) -> None:
+    while True:
+        try:
+            future, url, etag, modified = jobs.get_nowait()
+        except queue.Empty:
+            return
+        if not future.set_running_or_notify_cancel():
+            continue  # dropped before its turn
+        try:
+            future.set_result(fetcher.fetch(url, etag=etag, last_modified=modified, expect="xml"))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever takes it, who fetches again
+            future.set_exception(exc)
 
 
 def take(fetcher: Fetcher, url: str, etag: str | None, modified: str | None) -> Page | None:
@@ -57,12 +74,9 @@ def take(fetcher: Fetcher, url: str, etag: str | None, modified: str | None) -> 
 
 
 def drop() -> None:
-    """Forget what was not taken and wait for requests still on their way (before their fetcher closes)."""
+    """Forget what was not taken: requests not yet sent are cancelled, those on their way are left to end."""
     with _lock:
-        pending, pools = list(_pending.values()), list(_pools)
+        pending = list(_pending.values())
         _pending.clear()
-        _pools.clear()
     for future in pending:
         future.cancel()
-    for pool in pools:
-        pool.shutdown(wait=True)
