@@ -198,7 +198,6 @@ def listings_ahead(config: RunConfig, sources: list[Source], backoff: bool) -> I
 
 def close_shared() -> None:
     """Release fetchers and worker processes at the end of a run."""
-    prefetch.drop()  # what discovery did not take (a source it left out) is forgotten
     with _fetchers_lock:
         for fetcher in _fetchers.values():
             fetcher.close()
