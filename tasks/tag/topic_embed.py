@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from tasks.tag import encoder_cache
+
 EMBED_PATH = Path(__file__).with_name("data") / "topics_embed.npz"
 LEAD_WORDS = 40  # 25 words lost 2-5 points on short texts, 60 words cost 30 % more time for no gain
 # A text longer than LEAD_WORDS is read whole by the word model, which carries most of its topic: its
@@ -151,6 +153,8 @@ def encoder() -> Any:
     # pieces the encoder was trained on (the port splits a run of unknown characters into one
     # unknown piece per character; otherwise the two agree, checked in tests/test_topics_language.py).
     model._sp = sentencepiece.SentencePieceProcessor(model_file=str(sentencepiece_model()))
+    # Its weights unpacked once per machine and mapped, not unpacked in every process (~1 s, 65 MB).
+    model._backend = encoder_cache.backend(model._sp, threads)
     model.encode("warm-up")  # loads the encoder's weights now, not on the first article
     if threads is None and hasattr(model._model, "_threadpool"):
         # The process-wide limit above holds; a per-call limit of None changes nothing but costs
