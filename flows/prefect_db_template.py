@@ -26,8 +26,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.usercache import user_cache
-
 log = logging.getLogger(__name__)
 
 ENV = "NEWSFLOW__PREFECT_DB_TEMPLATES"  # set by run_api for the API process: the templates' folder
@@ -48,7 +46,8 @@ class Plan:
 
 def default_folder() -> Path:
     """The user's cache folder for newsflow's Prefect database templates."""
-    return user_cache("prefect-db")
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "newsflow" / "prefect-db"
 
 
 def sqlite_path(connection_url: str | None) -> Path | None:

