@@ -107,7 +107,7 @@ def _write(folder: Path, key: str, built: Any) -> None:
     """Save the built backend: the table as .npy, the rest as .npz (state last: it marks the pair complete)."""
     folder.mkdir(parents=True, exist_ok=True)
     state = _flatten({k: v for k, v in vars(built).items() if k not in _GIVEN})
-    state["n._table_shape"] = np.asarray(built.table.shape)
+    state["a._table_shape"] = np.asarray(built.table.shape)
     table_file = folder / f"{key}.table.npy"
     _atomic(table_file, lambda f: np.save(f, built.table))
     _drop_cached_pages(table_file)
@@ -165,8 +165,7 @@ def _unflatten(z: Any) -> dict[str, Any]:
         elif kind == "l":
             state.setdefault(name, []).append(z[key])
         elif kind == "n":
-            value = z[key]
-            state[name] = value if name == "_table_shape" else value.item()
+            state[name] = z[key].item()
         else:
             raise KeyError(key)
     return state
