@@ -135,6 +135,21 @@ def test_the_window_follows_the_runs(tmp_path: Path) -> None:
     assert stories_in_lake(data) == {"old": "old", "new": "new"}
 
 
+def test_a_new_process_reads_only_the_window_s_days_of_the_side_index(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    body = text(paragraphs(6))
+    run(data, "r1", "2024-01-02", [article_row("years-ago", "a", body, T0 - timedelta(days=1000))])
+    run(data, "r2", "2026-11-02", [article_row("recent", "b", text(paragraphs(7)), T0)])
+    side = data / "stories" / "sketches"
+    (side / "day=not-a-day").mkdir()
+    (side / "day=2026-11-03").write_text("a stray file, not a day folder")
+    stage._WINDOWS.clear()  # a new process: the window is read back from the side index
+    window = stage.Window(data)
+    window.cover(T0.date(), T0.date() + timedelta(days=1))
+    assert "recent" in window.index and "years-ago" not in window.index
+    assert set(window.files) == {T0.date()}
+
+
 def stories_in_lake(data: Path) -> dict[str, str]:
     with duckdb.connect() as con:  # its own connection: the module's default one is shared with other tests
         rows = con.execute("select article_id, story_id from read_parquet(?)",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,9 @@ class Window:
         dropped = any(day not in days for day in self.files)
         self.files = {day: paths for day, paths in self.files.items() if day in days}
         new: list[Member] = []
-        root = side_dir(self.data_dir)
-        for day in sorted(days):
+        for day, folder in _day_folders(side_dir(self.data_dir), days):
             loaded = self.files.setdefault(day, set())
-            for path in sorted((root / f"day={day.isoformat()}").glob("*.parquet")):
+            for path in sorted(folder.glob("*.parquet")):
                 if path not in loaded:
                     loaded.add(path)
                     new.extend(_members(path))
@@ -66,6 +66,23 @@ class Window:
         else:
             for member in new:
                 self.index.add(member)
+
+
+def _day_folders(root: Path, days: set[date]) -> list[tuple[date, Path]]:
+    """The side index's day folders among `days`, oldest first.
+
+    One listing of the root, not one look-up per day: an archive's pages span years of publish
+    days, and the window then covers thousands of days that have no folder.
+    """
+    found = []
+    with suppress(FileNotFoundError):
+        for entry in os.scandir(root):
+            if entry.name.startswith("day=") and entry.is_dir():
+                with suppress(ValueError):  # a stray folder is not the index's
+                    day = date.fromisoformat(entry.name[4:])
+                    if day in days:
+                        found.append((day, Path(entry.path)))
+    return sorted(found)
 
 
 # One warm window per data directory. A run takes it out while it groups and puts it back once its
