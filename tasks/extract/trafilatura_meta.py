@@ -16,7 +16,9 @@ from trafilatura.json_metadata import extract_json, extract_json_parse_error, no
 from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_author, extract_sitename, extract_title
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import trim
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS
+
+from tasks.extract.byline_candidates import candidates
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +83,8 @@ def byline_author(tree: HtmlElement) -> str | None:
     if tree.find(".//rel") is not None:  # a byline XPath tests a <rel> child's text, which pruning can change
         return extract_author(tree)
     pruned: set[HtmlElement] | None = None
-    for expression in AUTHOR_XPATHS:
-        for candidate in expression(tree):
+    for found in candidates(tree):  # trafilatura's byline XPaths, in their order
+        for candidate in found:
             if pruned is None:  # found lazily: most pages without a byline candidate never need it
                 pruned = {el for discard in AUTHOR_DISCARD_XPATHS for el in discard(tree)}
             if candidate in pruned or any(el in pruned for el in candidate.iterancestors()):
