@@ -83,6 +83,7 @@ def measure(pages: list[CorpusPage], args: argparse.Namespace) -> dict[str, Any]
             tempfile.TemporaryDirectory(prefix="newsflow-e2e-") as tmp:
         root = Path(tmp)
         if args.keep:  # a fresh folder the user can inspect afterwards (logs, lake, warehouse)
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
             root = Path(tempfile.mkdtemp(prefix="newsflow-e2e-", dir=args.keep))
             progress(f"keeping data and logs in {root}")
         ingest = ingest_runs(sites, root, args)
