@@ -24,6 +24,7 @@ from tasks.harvest import RunContext
 from tasks.process import shutdown_pools
 from tasks.progress import begin as follow_run
 from tasks.run import RunSummary, new_run
+from warehouse.db import shared_reads
 
 for _name in ("tasks", "warehouse"):
     logging.getLogger(_name).setLevel(logging.INFO)
@@ -75,8 +76,9 @@ def backfill(cc_news: str | None = None, paths: list[str] | None = None, sources
         todo = todo[:limit_files] if limit_files else todo
         meter = follow_run(len(todo), "files", skipped=asked - len(todo))
         meter.watch_beats(ctx.staging_dir)  # files read by Dask workers, which this process cannot follow
-        futures = [warc_file.submit(loc, n, config, ctx) for n, loc in enumerate(todo)]
-        files = [meter.file_done(f.result()) for f in as_completed(futures)]
+        with shared_reads(config.warehouse):  # each batch of pages looks up its URLs there
+            futures = [warc_file.submit(loc, n, config, ctx) for n, loc in enumerate(todo)]
+            files = [meter.file_done(f.result()) for f in as_completed(futures)]
         shutdown_pools()
         reports = merge_reports(files)
         summary = stages.finish(run_sources(config, reports), reports, rconfig, ctx)

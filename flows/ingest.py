@@ -23,6 +23,7 @@ from tasks.fetch.client import FetchConfig
 from tasks.harvest import RunContext, SourceReport
 from tasks.run import RunConfig, RunSummary, close_shared, new_run
 from tasks.schedules import select_sources
+from warehouse.db import shared_reads
 
 # The stages log progress at INFO; Prefect collects these loggers (PREFECT_LOGGING_EXTRA_LOGGERS)
 # but they would stay at the root's WARNING level without this.
@@ -63,14 +64,15 @@ def _harvest_all(sources: list[Source], config: RunConfig, ctx: RunContext) -> l
     """Discover and harvest every source concurrently; every source's report, crashed or not."""
     meter = progress.begin(len(sources))
     try:
-        discovering = {stages.discover.submit(s, config, ctx): s for s in sources}
         harvesting: list[tuple[PrefectFuture | SourceReport, Source]] = []
-        for f in as_completed(list(discovering)):
-            source, found = discovering[f], _found(f, discovering[f])
-            meter.discovered(found[1], len(found[0]))
-            # Nothing new, no harvest task: each task run costs Prefect tens of milliseconds.
-            job = stages.harvest.submit(source, found, config, ctx) if found[0] else found[1]
-            harvesting.append((job, source))
+        with shared_reads(config.warehouse):  # each source's discovery looks up its links there
+            discovering = {stages.discover.submit(s, config, ctx): s for s in sources}
+            for f in as_completed(list(discovering)):
+                source, found = discovering[f], _found(f, discovering[f])
+                meter.discovered(found[1], len(found[0]))
+                # Nothing new, no harvest task: each task run costs Prefect tens of milliseconds.
+                job = stages.harvest.submit(source, found, config, ctx) if found[0] else found[1]
+                harvesting.append((job, source))
         return [job if isinstance(job, SourceReport) else _report(job, s) for job, s in harvesting]
     finally:
         close_shared()

@@ -15,7 +15,7 @@ import pytest
 from tasks.store.lake import SCHEMAS, Stager, lake_file, publish, write_atomic
 from tasks.store.load import load_lake
 from warehouse import storage
-from warehouse.db import WarehouseLocked, connect, migrate
+from warehouse.db import WarehouseLocked, connect, known_keys, migrate, shared_reads
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -191,3 +191,42 @@ def test_duckdb_1_x_cli_opens_the_warehouse(tmp_path: Path) -> None:
     done = subprocess.run([cli, "-readonly", "-csv", str(db), "-c", query], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Error" not in done.stdout + done.stderr
+
+
+def test_shared_reads_answer_as_usual_and_release_the_file(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    with shared_reads(db):  # no warehouse yet: nothing to share, nothing fails
+        assert known_keys(db, ["k"]) == set()
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-01", "r1"), "articles", [article(1)])
+    load_lake(tmp_path, db)
+    with connect(db, read_only=True) as con:
+        (article_id,) = con.execute("select article_id from articles").fetchone()  # type: ignore[misc]
+    with shared_reads(db):
+        assert known_keys(db, [article_id, "unknown"]) == {article_id}
+        with connect(db, read_only=True) as con:
+            assert con.execute("select count(*) from articles").fetchone() == (1,)
+            con.execute("set global default_order = 'DESC'")
+        with connect(db, read_only=True) as con:  # the same database, not a new one
+            assert con.execute("select current_setting('default_order')").fetchone() == ("DESC",)
+    with connect(db, read_only=True) as con:
+        assert con.execute("select current_setting('default_order')").fetchone() == ("ASCENDING",)
+    # the shared database is closed with the block: this process and others may write again
+    write_atomic(lake_file(tmp_path, "articles", "2026-11-01", "r2"), "articles", [article(2)])
+    assert load_lake(tmp_path, db, wait=0.3).rows == {"articles": 1}
+    other = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(db)!r}).close()"],
+                           capture_output=True, text=True, timeout=60)
+    assert other.returncode == 0, other.stderr
+
+
+def test_shared_reads_on_a_locked_warehouse_leave_each_read_to_wait_as_usual(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    load_lake(tmp_path, db)
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}); "
+                               "print('ok', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        with shared_reads(db):
+            assert known_keys(db, ["k"], wait=0.2) == set()  # (logged: the lookup could not read)
+    finally:
+        holder.kill()
+        holder.wait()
