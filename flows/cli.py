@@ -36,6 +36,9 @@ def prefect_env(data_dir: Path) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "tasks,warehouse")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    # Lines logged before a flow run starts (the listings requested ahead) go to the run's log file;
+    # Prefect would also warn on the terminal, once per logger, that the API cannot take them.
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 
 def check_data_dir(path: Path) -> Path:

@@ -110,7 +110,7 @@ def test_offline_ingest_is_quiet(tmp_path: Path) -> None:
     lines = (proc.stdout + proc.stderr).splitlines()
     assert proc.returncode == 3, proc.stderr
     assert len(lines) <= 40, proc.stderr
-    assert not any("Traceback" in line or "NoneType" in line for line in lines), proc.stderr
+    assert not any("Traceback" in line or "NoneType" in line or "Warning" in line for line in lines), proc.stderr
     errors = [line for line in lines if line.startswith("newsflow: error:")]
     assert len(errors) == 1 and errors[0].startswith("newsflow: error: nothing could be fetched (no network?)")
     assert any(line.startswith(("newsflow: starting", "newsflow: discovering")) for line in lines), proc.stderr
