@@ -16,9 +16,8 @@ from trafilatura.json_metadata import extract_json, extract_json_parse_error, no
 from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_author, extract_sitename, extract_title
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import trim
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS
 
-from tasks.extract.byline_candidates import candidates
+from tasks.extract.byline_candidates import scan
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +81,9 @@ def byline_author(tree: HtmlElement) -> str | None:
     """
     if tree.find(".//rel") is not None:  # a byline XPath tests a <rel> child's text, which pruning can change
         return extract_author(tree)
-    pruned: set[HtmlElement] | None = None
-    for found in candidates(tree):  # trafilatura's byline XPaths, in their order
-        for candidate in found:
-            if pruned is None:  # found lazily: most pages without a byline candidate never need it
-                pruned = {el for discard in AUTHOR_DISCARD_XPATHS for el in discard(tree)}
+    found, pruned = scan(tree)  # trafilatura's byline and discard XPaths, read in one pass
+    for group in found:  # (in the byline expressions' order)
+        for candidate in group:
             if candidate in pruned or any(el in pruned for el in candidate.iterancestors()):
                 continue  # gone from the pruned copy
             if any(el in pruned for el in candidate.iterdescendants()):
