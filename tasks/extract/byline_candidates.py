@@ -71,11 +71,8 @@ def _matches(el: HtmlElement) -> tuple[bool, bool, bool, bool]:
     return first, second, third, discarded
 
 
-def _digest() -> str:
-    return hashlib.sha256("\n".join(x.path for x in (*AUTHOR_XPATHS, *AUTHOR_DISCARD_XPATHS)).encode()).hexdigest()
-
-
-FAST = _digest() == KNOWN_XPATHS
+_TEXT = "\n".join(x.path for x in (*AUTHOR_XPATHS, *AUTHOR_DISCARD_XPATHS))
+FAST = hashlib.sha256(_TEXT.encode()).hexdigest() == KNOWN_XPATHS  # else trafilatura's own XPaths run
 
 
 def scan(tree: HtmlElement) -> tuple[list[list[HtmlElement]], set[HtmlElement]]:
