@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CORPUS = Path(os.environ.get("NEWSFLOW_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
@@ -33,3 +34,23 @@ def use_checkout(code: Path) -> None:
     sys.path.insert(0, str(code.resolve()))
     for name in [m for m in sys.modules if m == "tasks" or m.startswith("tasks.")]:
         del sys.modules[name]
+
+
+@contextmanager
+def trafilatura_as_shipped() -> Iterator[None]:
+    """Bare trafilatura's timings with lxml.html's own element classes, as a user's process has them.
+
+    Importing newsflow's extraction gives trafilatura's parser a faster class lookup
+    (tasks/extract/element_classes.py); a baseline measured after that would be faster than
+    trafilatura alone. The lookup newsflow uses is back afterwards.
+    """
+    from lxml import html
+    from trafilatura import utils
+
+    from tasks.extract.element_classes import use_plain_classes
+
+    utils.HTML_PARSER.set_element_class_lookup(html.HtmlElementClassLookup())
+    try:
+        yield
+    finally:
+        use_plain_classes()

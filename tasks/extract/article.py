@@ -19,6 +19,7 @@ from tasks.extract.agencies import find_agencies
 from tasks.extract.authors import split_authors
 from tasks.extract.dates import day_from_page
 from tasks.extract.decoding import decode_html
+from tasks.extract.element_classes import use_plain_classes
 from tasks.extract.language import choose_language
 from tasks.extract.pagemeta import PageMeta, read_page_meta
 from tasks.extract.pagetype import check_body, is_front_page, reject_by_markup, word_count
@@ -29,6 +30,8 @@ from tasks.models import Article, NotAnArticle, plausible_publish_time
 __all__ = ["decode_html", "extract_article", "word_count", "content_hash"]
 
 log = logging.getLogger(__name__)
+
+use_plain_classes()  # every page is parsed here: element proxies get their class in C
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _OPEN_TITLE = re.compile(r"<title[^>]*>[^<]*", re.IGNORECASE)
