@@ -73,6 +73,8 @@ def hosts_toml(pages: list[dict]) -> str:
 
 
 class _Quiet(SimpleHTTPRequestHandler):
+    disable_nagle_algorithm = True  # as web servers do (see benchmarks/newsite.py)
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass
 
