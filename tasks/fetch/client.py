@@ -8,9 +8,7 @@ connections, deadlines), tasks.fetch.politeness (per-host slots), tasks.fetch.ro
 from __future__ import annotations
 
 import logging
-from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from http.cookiejar import DefaultCookiePolicy
 from types import TracebackType
@@ -18,6 +16,7 @@ from types import TracebackType
 import requests
 import urllib3
 
+from tasks.fetch.ahead import fetch_ahead
 from tasks.fetch.body import Expect
 from tasks.fetch.config import FetchConfig
 from tasks.fetch.exchange import Exchange, Request
@@ -79,29 +78,15 @@ class Fetcher:
     def fetch_many(
         self, urls: Iterable[str], *, expect: Expect = "any", max_workers: int = 16
     ) -> Iterator[Page]:
-        """Fetch many URLs in parallel across hosts; yields Pages as they complete."""
-        queues: dict[str, deque[str]] = defaultdict(deque)
-        for url in urls:
-            queues[host_key(url.strip())].append(url)
+        """Fetch many URLs in parallel across hosts; yields Pages as they complete.
+
+        Each host gets at most its concurrency at a time (so threads never sit blocked on one
+        busy host while other hosts' URLs wait behind them), and keeps it busy while the caller
+        works on earlier pages, up to as many fetched pages again waiting to be taken.
+        """
         per_host = self._slots.concurrency
-        pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="fetch")
-        running: dict[Future[Page], str] = {}
-        try:
-            # Hand each host at most its concurrency at a time, so threads never sit blocked
-            # on one busy host while other hosts' URLs wait behind them.
-            for key, queue in queues.items():
-                for _ in range(min(per_host, len(queue))):
-                    running[pool.submit(self.fetch, queue.popleft(), expect=expect)] = key
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    key = running.pop(future)
-                    if queues[key]:
-                        nxt = queues[key].popleft()
-                        running[pool.submit(self.fetch, nxt, expect=expect)] = key
-                    yield future.result()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        return fetch_ahead(lambda url: self.fetch(url, expect=expect), (u.strip() for u in urls),
+                           host_key, per_host, per_host, max_workers)
 
     def close(self) -> None:
         """Close pooled connections."""
