@@ -1,12 +1,11 @@
 """Many fetches at once, per host as many as its slots allow, kept going while the caller is busy.
 
 A harvest hands each fetched page to the extraction pool, and waits there when the pool is
-full. Were new requests started only when the caller asked for the next page, a host's
-slots would sit idle during every such wait, and the pool would then wait for pages: on the
-end-to-end benchmark (one host, 4 slots, 50 ms a response) the local server had 2.45
-requests in flight on average out of 4. Here a finished request starts the next one at
-once, until `ahead` pages of that host are fetched and not yet taken: a bounded buffer
-(pages of 100-200 kB) that keeps the slots busy.
+full. Were a host's next request started only when the caller takes a page, the host's slots
+would sit idle during every such wait, and the pool would then wait for pages. Here a finished
+request starts the next one at once, until `ahead` pages of that host are fetched and not yet
+taken: a bounded buffer (pages of 100-200 kB) that keeps the slots busy. On the end-to-end
+benchmark (one host, 4 slots, 50 ms a response): 0.843x -> 0.881x bare trafilatura in-flow.
 """
 
 from __future__ import annotations
