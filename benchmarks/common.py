@@ -44,12 +44,9 @@ def trafilatura_as_shipped() -> Iterator[None]:
     (tasks/extract/element_classes.py); a baseline measured after that would be faster than
     trafilatura alone. The lookup newsflow uses is back afterwards.
     """
-    from lxml import html
-    from trafilatura import utils
+    from tasks.extract.element_classes import use_lxml_classes, use_plain_classes
 
-    from tasks.extract.element_classes import use_plain_classes
-
-    utils.HTML_PARSER.set_element_class_lookup(html.HtmlElementClassLookup())
+    use_lxml_classes()
     try:
         yield
     finally:

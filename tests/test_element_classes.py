@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from lxml import html
-from trafilatura import utils
 from trafilatura.utils import load_html
 
 from tasks.extract import element_classes
@@ -28,7 +27,7 @@ about the new bridge, its cost and the traffic it would bring to the old town's 
 @pytest.fixture
 def lxml_lookup() -> Iterator[None]:
     """lxml.html's own Python lookup for the test's duration, then the C one again."""
-    utils.HTML_PARSER.set_element_class_lookup(html.HtmlElementClassLookup())
+    assert element_classes.use_lxml_classes()
     try:
         yield
     finally:

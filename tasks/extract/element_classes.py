@@ -20,8 +20,17 @@ PLAIN = etree.ElementDefaultClassLookup(element=html.HtmlElement, comment=html.H
 
 def use_plain_classes() -> bool:
     """Give trafilatura's parser the C lookup; False when that parser is not lxml.html's (left as it is)."""
+    return _use(PLAIN)
+
+
+def use_lxml_classes() -> bool:
+    """Give trafilatura's parser lxml.html's own lookup back, as trafilatura ships (benchmarks, tests)."""
+    return _use(html.HtmlElementClassLookup())
+
+
+def _use(lookup: etree.ElementClassLookup) -> bool:
     parser = getattr(utils, "HTML_PARSER", None)
     if not isinstance(parser, html.HTMLParser):
         return False
-    parser.set_element_class_lookup(PLAIN)
+    parser.set_element_class_lookup(lookup)
     return True
