@@ -38,16 +38,21 @@ def use_checkout(code: Path) -> None:
 
 @contextmanager
 def trafilatura_as_shipped() -> Iterator[None]:
-    """Bare trafilatura's timings with lxml.html's own element classes, as a user's process has them.
+    """Bare trafilatura's timings as a user's process has them: lxml.html's own element classes and
+    trafilatura's own XPaths.
 
     Importing newsflow's extraction gives trafilatura's parser a faster class lookup
-    (tasks/extract/element_classes.py); a baseline measured after that would be faster than
-    trafilatura alone. The lookup newsflow uses is back afterwards.
+    (tasks/extract/element_classes.py) and answers its costliest XPaths in Python
+    (tasks/extract/trafilatura_xpaths.py); a baseline measured after that would be faster than
+    trafilatura alone. newsflow's settings are back afterwards.
     """
     from tasks.extract.element_classes import use_lxml_classes, use_plain_classes
+    from tasks.extract.trafilatura_xpaths import use_fast_xpaths, use_trafilatura_xpaths
 
     use_lxml_classes()
+    use_trafilatura_xpaths()
     try:
         yield
     finally:
         use_plain_classes()
+        use_fast_xpaths()

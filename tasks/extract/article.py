@@ -25,6 +25,7 @@ from tasks.extract.pagemeta import PageMeta, read_page_meta
 from tasks.extract.pagetype import check_body, is_front_page, reject_by_markup, word_count
 from tasks.extract.titles import choose_title
 from tasks.extract.trafilatura_meta import read_metadata
+from tasks.extract.trafilatura_xpaths import use_fast_xpaths
 from tasks.models import Article, NotAnArticle, plausible_publish_time
 
 __all__ = ["decode_html", "extract_article", "word_count", "content_hash"]
@@ -32,6 +33,7 @@ __all__ = ["decode_html", "extract_article", "word_count", "content_hash"]
 log = logging.getLogger(__name__)
 
 use_plain_classes()  # every page is parsed here: element proxies get their class in C
+use_fast_xpaths()  # and trafilatura's costliest XPaths are plain attribute reads
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _OPEN_TITLE = re.compile(r"<title[^>]*>[^<]*", re.IGNORECASE)
