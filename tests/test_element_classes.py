@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +10,7 @@ from lxml import html
 from trafilatura.utils import load_html
 
 from tasks.extract import element_classes
-from tasks.extract.article import extract_article
-from tasks.models import NotAnArticle
+from tests.corpus_articles import outcome, sample_pages
 
 FORM_PAGE = """<html><head><title>Vote</title></head><body><article><h1>Poll results</h1>
 <form action="/vote"><label for="a">Choice</label><input id="a" name="a" value="1">
@@ -34,13 +31,6 @@ def lxml_lookup() -> Iterator[None]:
         assert element_classes.use_plain_classes()
 
 
-def _outcome(page: str, url: str) -> object:
-    try:
-        return extract_article(page, url)
-    except NotAnArticle as exc:
-        return f"NotAnArticle: {exc}"
-
-
 def test_form_elements_are_plain_html_elements() -> None:
     tree = load_html(FORM_PAGE)
     assert tree is not None
@@ -50,19 +40,15 @@ def test_form_elements_are_plain_html_elements() -> None:
 
 
 def test_the_same_article_with_either_lookup(request: pytest.FixtureRequest) -> None:
-    plain = _outcome(FORM_PAGE, "https://example.org/poll")
+    plain = outcome(FORM_PAGE, "https://example.org/poll")
     request.getfixturevalue("lxml_lookup")
     assert type(load_html(FORM_PAGE).find(".//form")) is html.FormElement  # the fixture took effect
-    assert _outcome(FORM_PAGE, "https://example.org/poll") == plain
+    assert outcome(FORM_PAGE, "https://example.org/poll") == plain
 
 
 def test_the_same_articles_on_corpus_pages(corpus_dir: Path, request: pytest.FixtureRequest) -> None:
-    pages = []
-    for path in sorted((corpus_dir / "extraction").glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as lines:
-            records = [json.loads(line) for n, line in enumerate(lines) if n % 6 == 0]
-        pages += [(r["html"], r["url"]) for r in records if r.get("html")]
-    plain = [_outcome(page, url) for page, url in pages]
+    pages = sample_pages(corpus_dir, every=6, offset=0)
+    plain = [outcome(page, url) for page, url in pages]
     request.getfixturevalue("lxml_lookup")
-    assert [_outcome(page, url) for page, url in pages] == plain
+    assert [outcome(page, url) for page, url in pages] == plain
     assert len(pages) > 150 and sum(not isinstance(o, str) for o in plain) > 100

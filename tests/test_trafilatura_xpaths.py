@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +12,7 @@ from trafilatura import xpaths
 from trafilatura.utils import load_html
 
 from tasks.extract import trafilatura_xpaths as fast_xpaths
-from tasks.extract.article import extract_article
-from tasks.models import NotAnArticle
+from tests.corpus_articles import outcome, sample_pages
 
 pytestmark = pytest.mark.skipif(not fast_xpaths.FAST, reason="trafilatura's XPaths changed: its own run")
 
@@ -145,22 +142,11 @@ def trafilatura_own_xpaths() -> Iterator[None]:
         assert fast_xpaths.use_fast_xpaths()
 
 
-def _outcome(page: str, url: str) -> object:
-    try:
-        return extract_article(page, url)
-    except NotAnArticle as exc:
-        return f"NotAnArticle: {exc}"
-
-
 def test_the_same_articles_on_corpus_pages(corpus_dir: Path, request: pytest.FixtureRequest) -> None:
-    pages = []
-    for path in sorted((corpus_dir / "extraction").glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as lines:
-            records = [json.loads(line) for n, line in enumerate(lines) if n % 5 == 2]
-        pages += [(r["html"], r["url"]) for r in records if r.get("html")]
+    pages = sample_pages(corpus_dir, every=5, offset=2)
     for page, _ in pages[::4]:
         _assert_same(load_html(page))
-    fast = [_outcome(page, url) for page, url in pages]
+    fast = [outcome(page, url) for page, url in pages]
     request.getfixturevalue("trafilatura_own_xpaths")
-    assert [_outcome(page, url) for page, url in pages] == fast
+    assert [outcome(page, url) for page, url in pages] == fast
     assert len(pages) > 150 and sum(not isinstance(o, str) for o in fast) > 100
