@@ -77,10 +77,10 @@ def _random_page(rng: random.Random) -> str:
 def _assert_same(tree: etree._Element) -> int:
     """Each fast expression against lxml's on `tree` and on its body; the number of matches."""
     found = 0
+    body = tree.find("body")
     for slot in fast_xpaths.slots():
-        xpath = slot.original()
-        fast = fast_xpaths.FastPath(xpath, slot)
-        for context in (tree, tree.find("body")) if tree.find("body") is not None else (tree,):
+        xpath, fast = slot.original(), fast_xpaths.FastPath(slot)
+        for context in (tree, body) if body is not None else (tree,):
             expected = xpath(context)
             assert fast(context) == expected, (xpath.path[:80], [etree.tostring(e)[:80] for e in expected])
             found += len(expected)
@@ -101,7 +101,7 @@ def test_random_pages() -> None:
 
 
 def _installed() -> list[object]:
-    return [s.holder[s.key] if isinstance(s.key, int) else getattr(s.holder, s.key) for s in fast_xpaths.slots()]
+    return [slot.current() for slot in fast_xpaths.slots()]
 
 
 def test_installed_in_trafilatura_and_given_back() -> None:

@@ -208,8 +208,13 @@ class Slot:
     test: Callable[[HtmlElement], bool]
     pick: Callable[[Iterator[HtmlElement]], list[HtmlElement]] = _every
 
+    def current(self) -> Any:
+        """What trafilatura calls now: its XPath, or the FastPath put in its place."""
+        return self.holder[self.key] if isinstance(self.key, int) else getattr(self.holder, self.key)
+
     def original(self) -> Any:
-        entry = self.holder[self.key] if isinstance(self.key, int) else getattr(self.holder, self.key)
+        """trafilatura's own XPath."""
+        entry = self.current()
         return entry.xpath if isinstance(entry, FastPath) else entry
 
     def put(self, entry: Any) -> None:
@@ -222,8 +227,9 @@ class Slot:
 class FastPath:
     """Called like the lxml XPath it stands for, on an element: the same elements, in document order."""
 
-    def __init__(self, xpath: etree.XPath, slot: Slot) -> None:
-        self.xpath, self.path, self._slot = xpath, xpath.path, slot
+    def __init__(self, slot: Slot) -> None:
+        self.xpath = slot.original()
+        self.path, self._slot = self.xpath.path, slot
 
     def __call__(self, tree: Any, **variables: Any) -> Any:
         if variables or not isinstance(tree, etree._Element):  # (not how trafilatura calls them)
@@ -269,7 +275,7 @@ def use_fast_xpaths() -> bool:
     if not FAST:
         return False
     for slot in slots():
-        slot.put(FastPath(slot.original(), slot))
+        slot.put(FastPath(slot))
     return True
 
 
