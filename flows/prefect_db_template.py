@@ -26,6 +26,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks import user_cache
+
 log = logging.getLogger(__name__)
 
 ENV = "NEWSFLOW__PREFECT_DB_TEMPLATES"  # set by run_api for the API process: the templates' folder
@@ -46,8 +48,7 @@ class Plan:
 
 def default_folder() -> Path:
     """The user's cache folder for newsflow's Prefect database templates."""
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "newsflow" / "prefect-db"
+    return user_cache.folder("prefect-db")
 
 
 def sqlite_path(connection_url: str | None) -> Path | None:
@@ -97,6 +98,21 @@ def has_database(connection_url: str | None) -> bool:
     """Whether the SQLite database of this URL (or a part of it) exists; False for anything else."""
     db = sqlite_path(connection_url)
     return db is not None and _exists(db)
+
+
+def has_automations(connection_url: str | None) -> bool:
+    """Whether the database may hold a Prefect automation: True unless it is a SQLite file
+    (or one still to be created) that holds none."""
+    db = sqlite_path(connection_url)
+    if db is None:
+        return True
+    if not _exists(db):
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as con:
+            return con.execute("select exists(select 1 from automation)").fetchone() != (0,)
+    except sqlite3.Error:  # no such table yet (a part-made database), or not readable: assume some
+        return True
 
 
 def usable(path: Path, head: str) -> bool:

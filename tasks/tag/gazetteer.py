@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tasks.tag.country_declension import INFLECTIONS
+from tasks.tag.regex_cache import compile_cached
 
 DATA = Path(__file__).resolve().parent / "data"
 CURATED = DATA / "countries_aliases.tsv"
@@ -210,6 +211,6 @@ def gazetteer() -> Gazetteer:
     aliases, _ = load_aliases()
     capital, lower = spellings(aliases)
     # The word-start check of the capitalised matcher is done by the caller (see module doc).
-    pattern = re.compile(trie_regex(sorted(capital)) + r"(?!\w)")
-    lower_pattern = re.compile(r"(?<!\w)(?:" + trie_regex(sorted(lower)) + r")(?!\w)")
+    pattern = compile_cached("gazetteer", trie_regex(sorted(capital)) + r"(?!\w)")
+    lower_pattern = compile_cached("gazetteer-lower", r"(?<!\w)(?:" + trie_regex(sorted(lower)) + r")(?!\w)")
     return Gazetteer(aliases, pattern, lower_pattern)

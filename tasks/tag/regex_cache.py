@@ -1,0 +1,112 @@
+"""The country matchers' large regexes, compiled once per machine instead of once per process.
+
+Python's `re` parses and compiles a pattern in pure Python: the gazetteer's and the Cyrillic
+matcher's tries (~250,000 characters each) take ~1.1 s of CPU together, paid by every process that
+tags (the extraction forkserver at each run's start, `newsflow tag`, a retag). What compiling
+yields is a list of integers (the pattern's code for the C matching engine), which loads in a
+few milliseconds. The first process keeps that code in newsflow's user cache; later ones give it
+straight to the engine, which validates it (CPython's `_sre.compile`).
+
+It relies on CPython's internal modules (`re._parser`, `re._compiler`, `_sre`). Code is only
+saved after the pattern built from it compared equal to `re.compile`'s (same flags, same code),
+the file's name holds the interpreter's version and the engine's magic number, and its content
+is checksummed: any mismatch, or an unusable cache folder, falls back to `re.compile`.
+"""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from tasks import user_cache
+
+log = logging.getLogger(__name__)
+
+try:  # CPython's regex internals (3.11+); elsewhere every pattern is compiled by re
+    import _sre
+    from re import _compiler, _parser
+except ImportError:  # pragma: no cover - another interpreter
+    _sre = None
+
+_HEADER = b"newsflow regex 1\n"
+
+
+def compile_cached(name: str, pattern: str, folder: Path | None = None) -> re.Pattern[str]:
+    """re.compile(pattern), its compiled code read from (or saved to) the user's cache.
+
+    `name` says which regex it is: saving a new version of it removes the earlier ones.
+    """
+    if _sre is None:
+        return re.compile(pattern)
+    try:
+        folder = folder or user_cache.folder("regex")
+        path = folder / f"{name}-{_key(pattern)}.bin"
+        cached = _read(path, pattern)
+    except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:  # RuntimeError: invalid code
+        log.debug("regex cache not read: %r", exc)
+        return re.compile(pattern)
+    if cached is not None:
+        return cached
+    compiled = re.compile(pattern)
+    try:
+        parts = _parts(pattern)
+        if _build(pattern, parts) == compiled:  # the internals still work as read here
+            path.parent.mkdir(parents=True, exist_ok=True)
+            user_cache.write_atomic(path, lambda f: f.write(_encode(parts)))
+            for old in folder.glob(f"{name}-*.bin"):  # earlier data, code or Python
+                if old != path:
+                    old.unlink(missing_ok=True)
+    except (OSError, RuntimeError, ValueError, TypeError, AttributeError) as exc:
+        log.debug("regex cache not written: %r", exc)
+    return compiled
+
+
+def _key(pattern: str) -> str:
+    """Names the file by the pattern, the interpreter and the engine's code version."""
+    seed = f"{sys.implementation.cache_tag}|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|"
+    return hashlib.sha256((seed + pattern).encode()).hexdigest()[:32]
+
+
+def _parts(pattern: str) -> dict[str, Any]:
+    """What re's compiler hands the engine for this pattern (as re._compiler.compile does)."""
+    parsed = _parser.parse(pattern, 0)
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    return {"flags": parsed.state.flags, "code": _compiler._code(parsed, 0),
+            "groups": parsed.state.groups - 1, "groupindex": groupindex, "indexgroup": indexgroup}
+
+
+def _build(pattern: str, parts: dict[str, Any]) -> re.Pattern[str]:
+    return _sre.compile(pattern, parts["flags"], parts["code"], parts["groups"],
+                        parts["groupindex"], tuple(parts["indexgroup"]))
+
+
+def _encode(parts: dict[str, Any]) -> bytes:
+    code = array.array("I" if _sre.CODESIZE == 4 else "H", parts["code"]).tobytes()
+    meta = {k: v for k, v in parts.items() if k != "code"} | {"sha256": hashlib.sha256(code).hexdigest()}
+    return _HEADER + json.dumps(meta).encode() + b"\n" + code
+
+
+def _read(path: Path, pattern: str) -> re.Pattern[str] | None:
+    """The pattern rebuilt from its cached code; None when it is not cached."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if not data.startswith(_HEADER):
+        raise ValueError(f"{path.name}: not a cached regex")
+    meta_line, _, code = data[len(_HEADER):].partition(b"\n")
+    meta = json.loads(meta_line)
+    if hashlib.sha256(code).hexdigest() != meta.pop("sha256"):
+        raise ValueError(f"{path.name}: damaged")
+    words = array.array("I" if _sre.CODESIZE == 4 else "H")
+    words.frombytes(code)
+    return _build(pattern, meta | {"code": words.tolist()})
