@@ -21,6 +21,17 @@ if TYPE_CHECKING:
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 GATE_ENV = "NEWSFLOW__API_GATE"  # set: the API imports, then waits for "go" on stdin before touching its database
+# Prefect's registration of block types, done by the start that created the database. Even when
+# nothing changed, Prefect imports every installed collection (prefect-dask) and hashes the block
+# registry to find that out: ~0.5 s of CPU before the API answers. Block types new in a later
+# Prefect or collection are registered by the next `newsflow dashboard` or `serve`, which start
+# Prefect's own server; newsflow's runs use no blocks.
+BLOCK_REGISTRATION_OFF = {"PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
+                          "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false"}
+# Prefect's automation services (reactive triggers and their actions), for a database holding no
+# automation: they would check every event of the run against none, and their start builds a
+# second API client (~0.3 s of CPU and of the wait for a healthy API).
+AUTOMATIONS_OFF = {"PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false"}
 
 
 class ServerError(RuntimeError):
@@ -162,26 +173,25 @@ def _build_api_app() -> Any:
             plan = prefect_db_template.prepare(Path(folder), url_text, prefect.__version__)
         except Exception as exc:  # the template only saves time: never a reason for the API not to start
             prefect_db_template.log.warning("Prefect database template not used: %r", exc)
+    left_out: dict[str, str] = {}
     if prefect_db_template.has_database(url_text):  # it was here before, or copied from the template
-        _skip_block_registration()
+        left_out |= BLOCK_REGISTRATION_OFF
+    if not prefect_db_template.has_automations(url_text):
+        left_out |= AUTOMATIONS_OFF
+    _leave_out(left_out)
     app = create_app(ephemeral=True, final=True)
     if plan is not None and plan.save:
         _save_template_after_startup(app, plan)
     return app
 
 
-def _skip_block_registration() -> None:
-    """Leave out Prefect's registration of block types, done by the start that created the database.
-
-    Even when nothing changed, Prefect imports every installed collection (prefect-dask) and hashes
-    the block registry to find that out: ~0.5 s of CPU before the API answers. Block types new in a
-    later Prefect or collection are registered by the next `newsflow dashboard` or `serve`, which
-    start Prefect's own server; newsflow's runs use no blocks.
-    """
+def _leave_out(settings: dict[str, str]) -> None:
+    """Set these Prefect settings for this process's server (read again by Prefect at once)."""
+    if not settings:
+        return
     from prefect.context import refresh_global_settings_context
 
-    os.environ["PREFECT_API_BLOCKS_REGISTER_ON_START"] = "false"
-    os.environ["PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION"] = "false"
+    os.environ.update(settings)
     refresh_global_settings_context()
 
 

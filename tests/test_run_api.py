@@ -137,6 +137,9 @@ def test_a_second_start_on_the_same_database_serves_without_registering_blocks_a
         assert done.returncode == 0, done.stderr
     with sqlite3.connect(home / "prefect.db") as con:  # registered by the first start, kept by the second
         assert con.execute("select count(*) from block_type").fetchone()[0] > 0
+    from flows.prefect_db_template import has_automations
+
+    assert not has_automations(f"sqlite+aiosqlite:///{home / 'prefect.db'}")  # Prefect's own table, read
 
 
 def test_block_registration_is_left_out_only_for_a_database_that_was_ready(tmp_path: Path) -> None:
@@ -149,9 +152,30 @@ def test_block_registration_is_left_out_only_for_a_database_that_was_ready(tmp_p
     assert has_database(f"sqlite+aiosqlite:///{__file__}")  # an existing file
     assert not has_database("postgresql+asyncpg://db/prefect")  # not ours to judge
     assert not has_database(None)
-    code = ("from flows.prefect_server import _skip_block_registration; import prefect.settings as s; "
-            "_skip_block_registration(); "
-            "print(bool(s.PREFECT_API_BLOCKS_REGISTER_ON_START), bool(s.PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION))")
+    code = ("from flows.prefect_server import _leave_out, BLOCK_REGISTRATION_OFF as B, AUTOMATIONS_OFF as A; "
+            "import prefect.settings as s; from prefect.settings import get_current_settings as g; "
+            "_leave_out(B | A); print(bool(s.PREFECT_API_BLOCKS_REGISTER_ON_START), "
+            "bool(s.PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION), g().server.services.triggers.enabled)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False", "False", "False"]
+
+
+def test_automation_services_are_left_out_only_for_a_database_without_automations(tmp_path: Path) -> None:
+    import sqlite3
+
+    from flows.prefect_db_template import has_automations
+
+    db = tmp_path / "prefect.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    assert not has_automations(url)  # created by this start: none yet
+    with sqlite3.connect(db) as con:
+        con.execute("create table flow_run (id)")
+    assert has_automations(url)  # a part-made database: cannot tell, so keep them
+    with sqlite3.connect(db) as con:
+        con.execute("create table automation (id, name)")
+    assert not has_automations(url)
+    with sqlite3.connect(db) as con:
+        con.execute("insert into automation values (1, 'notify on failure')")
+    assert has_automations(url)
+    assert has_automations("postgresql+asyncpg://db/prefect")  # not ours to read
