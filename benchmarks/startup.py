@@ -57,8 +57,9 @@ def one_round(code: Path, sources: Path, root: Path, cache: Path, reruns: int, f
             out.setdefault(f"{kind}: in the flow", []).append(run.flow_end - run.flow_start)
 
     # The checkout's own command line, not this venv's `newsflow` script: the script names an entry
-    # point (flows.cli:run) that older checkouts do not have.
-    command = (sys.executable, "-m", "flows.cli")
+    # point (flows.cli:run) that older checkouts do not have. -P: `python -m` would otherwise put the
+    # current folder first on sys.path, ahead of PYTHONPATH, and run that folder's code for every --code.
+    command = (sys.executable, "-P", "-m", "flows.cli")
     record(first, e2e_ingest.ingest("first", sources, data, env, logs, command))
     for i in range(reruns):
         record("rerun, nothing new", e2e_ingest.ingest(f"rerun{i}", sources, data, env, logs, command))
