@@ -81,3 +81,18 @@ def test_a_forked_child_keeps_deadlines_with_its_own_watch() -> None:
             os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_the_watch_outlives_a_deadline_that_fails_to_expire() -> None:
+    class Broken(Deadline):
+        def expire(self) -> None:
+            raise RuntimeError("boom")
+
+    with Broken(0.01):
+        time.sleep(0.1)  # its expiry fails in the watch thread
+    a, b = _pair()
+    with Deadline(0.05) as deadline:
+        deadline.attach(a)
+        assert _blocked_read_returns_within(a, 2.0) and deadline.expired
+    a.close()
+    b.close()

@@ -50,7 +50,7 @@ def test_a_new_version_of_a_pattern_replaces_the_old_file_and_other_names_stay(t
 
 
 @pytest.mark.parametrize("damage", ["flip a code byte", "cut short", "not ours", "bad header"])
-def test_a_damaged_file_is_compiled_again(tmp_path, damage: str) -> None:
+def test_a_damaged_file_is_compiled_again_and_replaced(tmp_path, monkeypatch, damage: str) -> None:
     compile_cached("demo", PATTERN, tmp_path)
     (path,) = tmp_path.iterdir()
     data = bytearray(path.read_bytes())
@@ -65,6 +65,8 @@ def test_a_damaged_file_is_compiled_again(tmp_path, damage: str) -> None:
     path.write_bytes(bytes(data))
     again = compile_cached("demo", PATTERN, tmp_path)
     assert again == re.compile(PATTERN) and _matches(again) == _matches(re.compile(PATTERN))
+    _no_compiling(monkeypatch)  # written anew: the next process reads it
+    assert compile_cached("demo", PATTERN, tmp_path) == again
 
 
 def test_code_the_engine_refuses_is_compiled_again(tmp_path) -> None:

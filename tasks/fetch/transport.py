@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import logging
 import os
 import socket
 import sys
@@ -26,6 +27,7 @@ from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 from tasks.fetch.netguard import AddressPolicy, AddressRefused
 
+log = logging.getLogger(__name__)
 _local = threading.local()
 
 
@@ -101,7 +103,10 @@ class _Watch:
                 while not self._due or (wait := self._due[0][0] - time.monotonic()) > 0:
                     self._changed.wait(None if not self._due else wait)
                 deadline = heapq.heappop(self._due)[2]
-            deadline.expire()
+            try:
+                deadline.expire()
+            except Exception:  # noqa: BLE001 - the watch must outlive any one exchange
+                log.exception("expiring a fetch deadline failed")
 
 
 def _watch_anew() -> None:

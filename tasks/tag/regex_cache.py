@@ -45,12 +45,16 @@ def compile_cached(name: str, pattern: str, folder: Path | None = None) -> re.Pa
     if _sre is None:
         return re.compile(pattern)
     try:
-        folder = folder or user_cache.folder("regex")
+        folder = folder or user_cache.folder("regex")  # RuntimeError: no home folder
         path = folder / f"{name}-{_key(pattern)}.bin"
+    except (OSError, RuntimeError) as exc:
+        log.debug("regex cache not usable: %r", exc)
+        return re.compile(pattern)
+    try:
         cached = _read(path, pattern)
     except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:  # RuntimeError: invalid code
-        log.debug("regex cache not read: %r", exc)
-        return re.compile(pattern)
+        log.warning("compiling %s again over its damaged cache file: %r", name, exc)
+        cached = None
     if cached is not None:
         return cached
     compiled = re.compile(pattern)
