@@ -26,7 +26,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks import user_cache
+from tasks.store import user_cache
 
 log = logging.getLogger(__name__)
 

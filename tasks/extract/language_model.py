@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-from tasks import user_cache
+from tasks.store import user_cache
 
 log = logging.getLogger(__name__)
 

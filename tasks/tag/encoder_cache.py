@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from tasks import user_cache
+from tasks.store import user_cache
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tasks import user_cache
+from tasks.store import user_cache
 
 log = logging.getLogger(__name__)
 
