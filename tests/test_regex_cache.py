@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.store import user_cache
 from tasks.tag import regex_cache
 from tasks.tag.regex_cache import compile_cached
 
@@ -73,13 +74,8 @@ def test_code_the_engine_refuses_is_compiled_again(tmp_path) -> None:
     """Code with a good checksum but invalid for the engine (another build's): _sre rejects it, we compile."""
     compile_cached("demo", PATTERN, tmp_path)
     (path,) = tmp_path.iterdir()
-    header, meta, code = path.read_bytes().split(b"\n", 2)
-    import hashlib
-    import json
-
-    bad = bytes(len(code))  # all zeros: no valid program
-    fields = json.loads(meta) | {"sha256": hashlib.sha256(bad).hexdigest()}
-    path.write_bytes(header + b"\n" + json.dumps(fields).encode() + b"\n" + bad)
+    meta, _, code = user_cache.read_checked(path).partition(b"\n")
+    user_cache.write_checked(path, meta + b"\n" + bytes(len(code)))  # all zeros: no valid program
     assert compile_cached("demo", PATTERN, tmp_path) == re.compile(PATTERN)
 
 

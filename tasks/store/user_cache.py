@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -25,3 +26,33 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_HEADER = b"newsflow cache 1\n"
+
+
+def write_checked(path: Path, payload: bytes) -> None:
+    """Save payload behind its checksum, atomically, and remove the other versions of this file.
+
+    Versions share the name's part before its last "-" (`gazetteer-<key>.bin`, where the key
+    names the inputs), so a new version replaces the files of earlier data, code or Python.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    checksum = hashlib.sha256(payload).hexdigest().encode()
+    write_atomic(path, lambda f: f.write(_HEADER + checksum + b"\n" + payload))
+    stem = path.name.rpartition("-")[0]
+    for old in path.parent.glob(f"{stem}-*{path.suffix}"):
+        if old != path and old.name.rpartition("-")[0] == stem:
+            old.unlink(missing_ok=True)
+
+
+def read_checked(path: Path) -> bytes | None:
+    """The payload of a file saved by write_checked; None when there is none (ValueError: damaged)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    checksum, newline, payload = data.removeprefix(_HEADER).partition(b"\n")
+    if not data.startswith(_HEADER) or not newline or hashlib.sha256(payload).hexdigest().encode() != checksum:
+        raise ValueError(f"{path.name}: damaged or not newsflow's")
+    return payload

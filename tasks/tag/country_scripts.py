@@ -22,7 +22,20 @@ from pathlib import Path
 
 import ahocorasick_rs
 
-from tasks.tag.gazetteer import CURATED, DATA, GENERATED, NON_LATIN, SCRIPTS, Alias, expand, rows, trie_regex
+from tasks.tag.country_tables import cached
+from tasks.tag.gazetteer import (
+    CURATED,
+    DATA,
+    GENERATED,
+    NON_LATIN,
+    SCRIPTS,
+    Alias,
+    expand,
+    pack_aliases,
+    rows,
+    trie_regex,
+    unpack_aliases,
+)
 from tasks.tag.regex_cache import compile_cached
 
 CURATED_SCRIPTS = DATA / "countries_aliases_scripts.tsv"
@@ -120,6 +133,7 @@ ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"} | ARABIC_MARKS)
 # Nukta letters written precomposed (U+0958-U+095F: 'ज़') or as letter + U+093C are both read
 # without the nukta, as many writers omit it.
 DEVANAGARI_FOLD = str.maketrans({"\u093c": None} | {chr(0x0958 + i): base for i, base in enumerate("कखगजडढफय")})
+FOLDS = {"cyrl": CYRILLIC_FOLD, "arab": ARABIC_FOLD, "deva": DEVANAGARI_FOLD}  # folded on both sides
 ARABIC_PREFIX = r"(?:[وف]?(?:[بكل]?ال|لل|[بكل])?)??"
 NISBA_ENDINGS = ["ي", "ية", "يه", "يين", "يون", "يان", "يتين", "يا"]
 
@@ -225,14 +239,17 @@ def _longest_first(endings: set[str]) -> str:
     return "|".join(sorted(endings, key=lambda e: (-len(e), e)))
 
 
-def _first_words(keys: Iterable[str]) -> ahocorasick_rs.AhoCorasick | None:
-    """An automaton finding the first word of any key (a key's space matches any whitespace run)."""
-    words = sorted({key.split(" ")[0] for key in keys})
-    return ahocorasick_rs.AhoCorasick(words) if words else None
+def _first_words(keys: Iterable[str]) -> list[str]:
+    """The first word of every key, for the automaton that finds where a name can start."""
+    return sorted({key.split(" ")[0] for key in keys})
 
 
-def build_matchers(entries: Iterable[tuple[str, Alias]]) -> list[ScriptMatcher]:
-    """One matcher per script from (surface name, entry) pairs in that script."""
+# What a script's matcher is built from: its script, regex text, lookup table and start words.
+Parts = tuple[str, str, dict[str, Alias], list[str]]
+
+
+def build_parts(entries: Iterable[tuple[str, Alias]]) -> list[Parts]:
+    """What each script's matcher is built from, from (surface name, entry) pairs in that script."""
     by_script: dict[str, list[tuple[str, Alias]]] = {}
     for name, entry in entries:
         by_script.setdefault(script_of(name), []).append((name, entry))
@@ -245,14 +262,15 @@ def _add(table: dict[str, Alias], key: str, entry: Alias) -> None:
     table.setdefault(key.lower(), entry)
 
 
-def _matcher(script: str, body: str, table: dict[str, Alias], starts: ahocorasick_rs.AhoCorasick | None,
-             fold: dict[int, str] | None = None, word_start: bool = False) -> ScriptMatcher:
+def _matcher(script: str, body: str, table: dict[str, Alias], words: list[str]) -> ScriptMatcher:
     """The script's matcher; its pattern (thousands of names) compiled once per machine (regex_cache)."""
     probe = re.compile(f"[{SCRIPTS[script]}]")  # any letter of the script
-    return ScriptMatcher(script, probe, compile_cached(f"countries-{script}", body), table, starts, fold, word_start)
+    starts = ahocorasick_rs.AhoCorasick(words) if words else None
+    return ScriptMatcher(script, probe, compile_cached(f"countries-{script}", body), table, starts,
+                         FOLDS.get(script), word_start=script == "arab")
 
 
-def _cyrillic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
+def _cyrillic(pairs: list[tuple[str, Alias]]) -> Parts:
     """Stems, capitalised and (for adjectives) lower case, each followed by an optional ending."""
     table: dict[str, Alias] = {}
     surfaces: set[str] = set()
@@ -263,10 +281,10 @@ def _cyrillic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
                 surfaces.update((core, core[:1].upper() + core[1:]))
     ends = _longest_first(set(NOUN_ENDINGS) | set(ADJ_ENDINGS))
     body = rf"(?<!\w)(?P<core>{_alternation(surfaces)})(?:{ends})?(?!\w)"
-    return _matcher("cyrl", body, table, _first_words(surfaces), CYRILLIC_FOLD)
+    return "cyrl", body, table, _first_words(surfaces)
 
 
-def _arabic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
+def _arabic(pairs: list[tuple[str, Alias]]) -> Parts:
     """Cores after optional clitics; nisba stems only with an adjective ending."""
     table: dict[str, Alias] = {}
     nisba: set[str] = set()
@@ -281,27 +299,26 @@ def _arabic(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
         rf"(?<!\w){ARABIC_PREFIX}(?:(?P<core>{_alternation(names)})"
         rf"|(?P<nisba>{_alternation(nisba)})(?:{ends}))(?!\w)"
     )
-    starts = _first_words(names | nisba)
-    return _matcher("arab", body, table, starts, ARABIC_FOLD, word_start=True)
+    return "arab", body, table, _first_words(names | nisba)
 
 
-def _devanagari(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
+def _devanagari(pairs: list[tuple[str, Alias]]) -> Parts:
     """Whole words, matched with the nukta dropped ('फ्रांस' for 'फ़्रांस', precomposed or not)."""
     table: dict[str, Alias] = {}
     for name, entry in pairs:
         _add(table, name.translate(DEVANAGARI_FOLD), entry)
     letters = SCRIPTS["deva"]
     body = rf"(?<![\w{letters}])(?P<core>{_alternation(table)})(?![\w{letters}])"
-    return _matcher("deva", body, table, _first_words(table), DEVANAGARI_FOLD)
+    return "deva", body, table, _first_words(table)
 
 
-def _cjk(pairs: list[tuple[str, Alias]]) -> ScriptMatcher:
+def _cjk(pairs: list[tuple[str, Alias]]) -> Parts:
     """Substrings; katakana names bounded by non-katakana."""
     table: dict[str, Alias] = {}
     for name, entry in pairs:
         _add(table, name.replace(" ", ""), entry)
     body = rf"(?P<core>{_alternation(table)})"
-    return _matcher("cjk", body, table, _first_words(table))
+    return "cjk", body, table, _first_words(table)
 
 
 def script_matches(text: str, matchers: list[ScriptMatcher]) -> Iterator[tuple[Alias, int, int]]:
@@ -384,5 +401,11 @@ def generated_script_entries() -> list[tuple[str, Alias]]:
 
 @lru_cache(maxsize=1)
 def script_matchers() -> list[ScriptMatcher]:
-    """The non-Latin matchers, built once per process; hand-written entries take precedence."""
-    return build_matchers([*curated_script_entries(), *generated_script_entries()])
+    """The non-Latin matchers, built once per machine (country_tables); hand-written entries take precedence."""
+    packed = cached("scripts", _packed_parts)
+    return [_matcher(script, body, unpack_aliases(table), words) for script, body, table, words in packed]
+
+
+def _packed_parts() -> list[tuple[str, str, dict[str, tuple], list[str]]]:
+    parts = build_parts([*curated_script_entries(), *generated_script_entries()])
+    return [(script, body, pack_aliases(table), words) for script, body, table, words in parts]

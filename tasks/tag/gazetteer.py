@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tasks.tag.country_declension import INFLECTIONS
+from tasks.tag.country_tables import cached
 from tasks.tag.regex_cache import compile_cached
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -207,10 +208,28 @@ def spellings(aliases: dict[str, Alias]) -> tuple[set[str], set[str]]:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """The gazetteer, built once per process (about two seconds) and shared read-only by threads."""
+    """The gazetteer, built once per machine (country_tables, regex_cache) and shared read-only by threads."""
+    packed, capital, lower = cached("gazetteer", _gazetteer_parts)
+    return Gazetteer(unpack_aliases(packed), compile_cached("gazetteer", capital),
+                     compile_cached("gazetteer-lower", lower))
+
+
+def _gazetteer_parts() -> tuple[dict[str, tuple], str, str]:
+    """The lookup table (packed) and the texts of the two regexes."""
     aliases, _ = load_aliases()
     capital, lower = spellings(aliases)
     # The word-start check of the capitalised matcher is done by the caller (see module doc).
-    pattern = compile_cached("gazetteer", trie_regex(sorted(capital)) + r"(?!\w)")
-    lower_pattern = compile_cached("gazetteer-lower", r"(?<!\w)(?:" + trie_regex(sorted(lower)) + r")(?!\w)")
-    return Gazetteer(aliases, pattern, lower_pattern)
+    return (pack_aliases(aliases), trie_regex(sorted(capital)) + r"(?!\w)",
+            r"(?<!\w)(?:" + trie_regex(sorted(lower)) + r")(?!\w)")
+
+
+def pack_aliases(table: dict[str, Alias]) -> dict[str, tuple]:
+    """The table with plain tuples for entries (marshal-able); one tuple per entry shared by its keys."""
+    packed: dict[int, tuple] = {}
+    return {key: packed.setdefault(id(a), (a.codes, a.kind, a.flags, a.mode, a.forms)) for key, a in table.items()}
+
+
+def unpack_aliases(packed: dict[str, tuple]) -> dict[str, Alias]:
+    """pack_aliases undone, entries shared again by the keys that shared them."""
+    entries: dict[int, Alias] = {}
+    return {key: entries.get(id(t)) or entries.setdefault(id(t), Alias(*t)) for key, t in packed.items()}

@@ -34,9 +34,6 @@ try:  # CPython's regex internals (3.11+); elsewhere every pattern is compiled b
 except ImportError:  # pragma: no cover - another interpreter
     _sre = None
 
-_HEADER = b"newsflow regex 1\n"
-
-
 def compile_cached(name: str, pattern: str, folder: Path | None = None) -> re.Pattern[str]:
     """re.compile(pattern), its compiled code read from (or saved to) the user's cache.
 
@@ -61,11 +58,7 @@ def compile_cached(name: str, pattern: str, folder: Path | None = None) -> re.Pa
     try:
         parts = _parts(pattern)
         if _build(pattern, parts) == compiled:  # the internals still work as read here
-            path.parent.mkdir(parents=True, exist_ok=True)
-            user_cache.write_atomic(path, lambda f: f.write(_encode(parts)))
-            for old in folder.glob(f"{name}-*.bin"):  # earlier data, code or Python
-                if old != path:
-                    old.unlink(missing_ok=True)
+            user_cache.write_checked(path, _encode(parts))
     except (OSError, RuntimeError, ValueError, TypeError, AttributeError) as exc:
         log.debug("regex cache not written: %r", exc)
     return compiled
@@ -95,22 +88,16 @@ def _build(pattern: str, parts: dict[str, Any]) -> re.Pattern[str]:
 
 def _encode(parts: dict[str, Any]) -> bytes:
     code = array.array("I" if _sre.CODESIZE == 4 else "H", parts["code"]).tobytes()
-    meta = {k: v for k, v in parts.items() if k != "code"} | {"sha256": hashlib.sha256(code).hexdigest()}
-    return _HEADER + json.dumps(meta).encode() + b"\n" + code
+    meta = {k: v for k, v in parts.items() if k != "code"}
+    return json.dumps(meta).encode() + b"\n" + code
 
 
 def _read(path: Path, pattern: str) -> re.Pattern[str] | None:
     """The pattern rebuilt from its cached code; None when it is not cached."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    payload = user_cache.read_checked(path)
+    if payload is None:
         return None
-    if not data.startswith(_HEADER):
-        raise ValueError(f"{path.name}: not a cached regex")
-    meta_line, _, code = data[len(_HEADER):].partition(b"\n")
-    meta = json.loads(meta_line)
-    if hashlib.sha256(code).hexdigest() != meta.pop("sha256"):
-        raise ValueError(f"{path.name}: damaged")
+    meta_line, _, code = payload.partition(b"\n")
     words = array.array("I" if _sre.CODESIZE == 4 else "H")
     words.frombytes(code)
-    return _build(pattern, meta | {"code": words.tolist()})
+    return _build(pattern, json.loads(meta_line) | {"code": words.tolist()})
