@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -42,12 +43,24 @@ def test_a_second_process_reads_the_compiled_pattern_instead_of_compiling_it(tmp
     assert _matches(again) == _matches(expected) and _matches(expected)
 
 
-def test_a_new_version_of_a_pattern_replaces_the_old_file_and_other_names_stay(tmp_path) -> None:
+def test_versions_in_use_stay_side_by_side_and_unused_ones_go(tmp_path) -> None:
+    """Two installs (or two checkouts benchmarked) keep their own versions; one unused for weeks goes."""
     compile_cached("demo", PATTERN, tmp_path)
     compile_cached("other", "Mali|Chile", tmp_path)
     changed = compile_cached("demo", PATTERN.replace("Deutschland", "Germany"), tmp_path)
     assert changed.search("Germany") and not changed.search("Deutschland")
-    assert sorted(p.name.split("-")[0] for p in tmp_path.iterdir()) == ["demo", "other"]
+    assert sorted(p.name.split("-")[0] for p in tmp_path.iterdir()) == ["demo", "demo", "other"]
+    weeks_ago = time.time() - user_cache.UNUSED - 3600
+    first = tmp_path / f"demo-{regex_cache._key(PATTERN)}.bin"
+    second = tmp_path / f"demo-{regex_cache._key(PATTERN.replace('Deutschland', 'Germany'))}.bin"
+    assert first.exists() and second.exists()
+    for path in tmp_path.iterdir():
+        os.utime(path, (weeks_ago, weeks_ago))
+    compile_cached("demo", PATTERN.replace("Deutschland", "Germany"), tmp_path)  # read: in use again
+    compile_cached("demo", PATTERN.replace("Deutschland", "Allemagne"), tmp_path)  # a third version
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert second.name in kept and first.name not in kept  # the one read lately stays
+    assert len([n for n in kept if n.startswith("other-")]) == 1  # another name is never a version
 
 
 @pytest.mark.parametrize("damage", ["flip a code byte", "cut short", "not ours", "bad header"])

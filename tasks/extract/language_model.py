@@ -46,7 +46,9 @@ def load() -> LanguageIdentifier:
         return _built()
     if path.is_dir():
         try:
-            return _mapped(path)
+            identifier = _mapped(path)
+            user_cache.mark_used(path)
+            return identifier
         except (OSError, ValueError, KeyError) as exc:
             log.warning("rebuilding the language model's cache in %s: %r", folder, exc)
             shutil.rmtree(path, ignore_errors=True)
@@ -116,9 +118,8 @@ def _save(identifier: LanguageIdentifier, folder: Path, name: str) -> None:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for old in folder.iterdir():  # tables of an earlier model or py3langid
-        if old.name != name and not old.name.startswith("."):
-            shutil.rmtree(old, ignore_errors=True)
+    user_cache.remove_unused(old for old in folder.iterdir()  # tables of another model or py3langid
+                             if old.name != name and not old.name.startswith("."))
 
 
 def _mapped(path: Path) -> LanguageIdentifier:

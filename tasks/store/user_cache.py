@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Callable
+import shutil
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
@@ -29,21 +32,23 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
 
 
 _HEADER = b"newsflow cache 1\n"
+# Versions of a file unused this long are removed when a new version is saved. Versions in use
+# (two installs of newsflow, or two checkouts benchmarked against each other) stay side by side.
+UNUSED = 14 * 24 * 3600
 
 
 def write_checked(path: Path, payload: bytes) -> None:
-    """Save payload behind its checksum, atomically, and remove the other versions of this file.
+    """Save payload behind its checksum, atomically, and remove the unused versions of this file.
 
     Versions share the name's part before its last "-" (`gazetteer-<key>.bin`, where the key
-    names the inputs), so a new version replaces the files of earlier data, code or Python.
+    names the inputs: data, code, Python).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     checksum = hashlib.sha256(payload).hexdigest().encode()
     write_atomic(path, lambda f: f.write(_HEADER + checksum + b"\n" + payload))
     stem = path.name.rpartition("-")[0]
-    for old in path.parent.glob(f"{stem}-*{path.suffix}"):
-        if old != path and old.name.rpartition("-")[0] == stem:
-            old.unlink(missing_ok=True)
+    remove_unused(old for old in path.parent.glob(f"{stem}-*{path.suffix}")
+                  if old != path and old.name.rpartition("-")[0] == stem)
 
 
 def read_checked(path: Path) -> bytes | None:
@@ -55,4 +60,23 @@ def read_checked(path: Path) -> bytes | None:
     checksum, newline, payload = data.removeprefix(_HEADER).partition(b"\n")
     if not data.startswith(_HEADER) or not newline or hashlib.sha256(payload).hexdigest().encode() != checksum:
         raise ValueError(f"{path.name}: damaged or not newsflow's")
+    mark_used(path)
     return payload
+
+
+def mark_used(path: Path) -> None:
+    """Record that a cached file or folder was read now (its modification time)."""
+    with contextlib.suppress(OSError):  # a read-only cache: it may then be pruned one day, and rebuilt
+        os.utime(path)
+
+
+def remove_unused(paths: Iterable[Path]) -> None:
+    """Remove the files and folders among paths that nobody has read for UNUSED seconds."""
+    now = time.time()
+    for path in paths:
+        with contextlib.suppress(OSError):  # gone already, or another process's
+            if now - path.stat().st_mtime > UNUSED:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
