@@ -105,10 +105,10 @@ def _save(identifier: LanguageIdentifier, folder: Path, name: str) -> None:
     tmp.mkdir()
     try:
         for table, dtype in TABLES.items():
-            values = np.asarray(getattr(identifier, table))
-            if not np.array_equal(values.astype(dtype), values):
+            original = np.asarray(getattr(identifier, table))
+            values = original.astype(dtype)
+            if not np.array_equal(values, original):
                 raise ValueError(f"{table}: values do not fit {dtype}")
-            values = values.astype(dtype)
             user_cache.write_atomic(tmp / f"{table}.npy", lambda f, v=values: np.save(f, v))
         (tmp / "classes.json").write_text(json.dumps(list(identifier.nb_classes)))
         try:

@@ -1,4 +1,5 @@
-"""newsflow's folder in the user's cache, and the atomic writes of what it keeps there."""
+"""newsflow's folder in the user's cache: atomic and checksummed writes, and the pruning of versions
+nobody uses any more."""
 
 from __future__ import annotations
 

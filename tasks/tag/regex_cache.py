@@ -34,10 +34,13 @@ try:  # CPython's regex internals (3.11+); elsewhere every pattern is compiled b
 except ImportError:  # pragma: no cover - another interpreter
     _sre = None
 
+_TYPECODE = "I" if _sre is not None and _sre.CODESIZE == 4 else "H"  # the engine's code words
+
+
 def compile_cached(name: str, pattern: str, folder: Path | None = None) -> re.Pattern[str]:
     """re.compile(pattern), its compiled code read from (or saved to) the user's cache.
 
-    `name` says which regex it is: saving a new version of it removes the earlier ones.
+    `name` says which regex it is: saving a new version of it removes the unused earlier ones.
     """
     if _sre is None:
         return re.compile(pattern)
@@ -87,7 +90,7 @@ def _build(pattern: str, parts: dict[str, Any]) -> re.Pattern[str]:
 
 
 def _encode(parts: dict[str, Any]) -> bytes:
-    code = array.array("I" if _sre.CODESIZE == 4 else "H", parts["code"]).tobytes()
+    code = array.array(_TYPECODE, parts["code"]).tobytes()
     meta = {k: v for k, v in parts.items() if k != "code"}
     return json.dumps(meta).encode() + b"\n" + code
 
@@ -98,6 +101,6 @@ def _read(path: Path, pattern: str) -> re.Pattern[str] | None:
     if payload is None:
         return None
     meta_line, _, code = payload.partition(b"\n")
-    words = array.array("I" if _sre.CODESIZE == 4 else "H")
+    words = array.array(_TYPECODE)
     words.frombytes(code)
     return _build(pattern, json.loads(meta_line) | {"code": words.tolist()})
