@@ -1,4 +1,5 @@
-"""The backfill flow: WARC files (CC-NEWS months, local files, URLs) into the lake, one task per file."""
+"""The backfill flow: WARC files (CC-NEWS months, local files, URLs) into the lake, one task per file
+(small local files: per group of them)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from flows.ingest import run_config
 from flows.runners import make_task_runner, task_runner_kind
 from flows.settings import Settings
 from tasks import runlock
-from tasks.backfill import BackfillConfig, FileReport, archives_done, backfill_file, merge_reports, run_sources
-from tasks.discover.archives import cc_news_files, local_files
+from tasks.backfill import BackfillConfig, FileReport, archives_done, backfill_files, merge_reports, run_sources
+from tasks.discover.archives import cc_news_files, in_groups, local_files
 from tasks.discover.sources import load_sources
 from tasks.harvest import RunContext
 from tasks.process import shutdown_pools
@@ -47,9 +48,10 @@ def plan(cc_news: str | None, paths: list[str], base: str, data_dir: Path) -> tu
 
 
 @task(cache_policy=NO_CACHE, persist_result=False, task_run_name="warc-{index}")
-def warc_file(location: str, index: int, config: BackfillConfig, ctx: RunContext) -> FileReport:
-    """Read one WARC file into the lake; damage and failures are in the report, never raised."""
-    return backfill_file(location, index, config, ctx)
+def warc_files(locations: list[str], index: int, config: BackfillConfig, ctx: RunContext) -> list[FileReport]:
+    """Read a WARC file (or a group of small ones) into the lake; damage and failures are in the
+    reports, never raised."""
+    return backfill_files(locations, index, config, ctx)
 
 
 def _files_table(files: list[FileReport]) -> list[dict[str, Any]]:
@@ -62,7 +64,8 @@ def _files_table(files: list[FileReport]) -> list[dict[str, Any]]:
 def backfill(cc_news: str | None = None, paths: list[str] | None = None, sources_file: str | None = None,
              data_dir: str | None = None, all_hosts: bool = False,
              limit_files: int | None = None) -> tuple[RunSummary, list[FileReport]]:
-    """Archive pages into the same lake and warehouse as ingestion, one task per WARC file."""
+    """Archive pages into the same lake and warehouse as ingestion, one task per WARC file (or per
+    group of small local files)."""
     overrides: dict[str, Any] = {"sources": sources_file, "data_dir": data_dir}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     data = settings.data_dir.resolve()  # Dask workers elsewhere see the same (shared) path
@@ -77,8 +80,8 @@ def backfill(cc_news: str | None = None, paths: list[str] | None = None, sources
         meter = follow_run(len(todo), "files", skipped=asked - len(todo))
         meter.watch_beats(ctx.staging_dir)  # files read by Dask workers, which this process cannot follow
         with shared_reads(config.warehouse):  # each batch of pages looks up its URLs there
-            futures = [warc_file.submit(loc, n, config, ctx) for n, loc in enumerate(todo)]
-            files = [meter.file_done(f.result()) for f in as_completed(futures)]
+            futures = [warc_files.submit(group, n, config, ctx) for n, group in enumerate(in_groups(todo))]
+            files = [meter.file_done(report) for f in as_completed(futures) for report in f.result()]
         shutdown_pools()
         reports = merge_reports(files)
         summary = stages.finish(run_sources(config, reports), reports, rconfig, ctx)

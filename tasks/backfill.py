@@ -1,9 +1,10 @@
 """Archive backfill: pages read from WARC files (CC-NEWS or local) enter the pipeline at "skip known".
 
-One call of backfill_file handles one WARC file end to end (read, skip other hosts and known
-URLs, extract and tag, stage) and publishes its lake files together with an `archive` row in
-fetches; a file is done only when that row is in the warehouse. A run killed mid-file leaves only
-staging files, removed by the next run, which reads the file again.
+One call of backfill_files handles one WARC file, or a group of small ones, end to end (read,
+skip other hosts and known URLs, extract and tag, stage) and publishes their lake files together
+with an `archive` row per file in fetches; a file is done only when its row is in the warehouse.
+A run killed mid-file leaves only staging files, removed by the next run, which reads the file
+(and the rest of its group) again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import duckdb
 
 from tasks import progress
+from tasks.crashpoints import crash_point
 from tasks.discover.hosts import HostMatcher, bare_host, registered_domain
 from tasks.discover.sources import Source
 from tasks.discover.urls import url_key
@@ -156,12 +158,28 @@ class Router:
             yield page
 
 
-def backfill_file(location: str, index: int, config: BackfillConfig, ctx: RunContext) -> FileReport:
-    """Read one WARC file into the lake (published on its own, with its `archive` fetches row)."""
-    report = FileReport(location)
-    progress.current().file_started(report)
+def backfill_files(locations: list[str], index: int, config: BackfillConfig, ctx: RunContext) -> list[FileReport]:
+    """Read WARC files (one, or a group of small ones) into the lake, published together with
+    their `archive` fetches rows: a group is loaded whole or, after a crash, read again whole."""
     folder = ctx.staging_dir / f"file-{index:05d}"
     stager = Stager(folder, "pages")
+    reports = [_one_file(location, index, config, ctx, stager) for location in locations]
+    stager.close()
+    name = f"{ctx.run_id}-{index:05d}"
+    with grouping_turn(config.data_dir):  # the files' articles join stories, as a run's do
+        group_staged(folder, config.data_dir)
+        commit_sketches(folder, config.data_dir, name)
+        publish(folder, config.data_dir, ctx.day, name)
+    for report in reports:
+        log.info("%s: %s, %d records, %d kept, %d new", report.location, report.status, report.scan.records,
+                 report.scan.kept, report.new)
+    return reports
+
+
+def _one_file(location: str, index: int, config: BackfillConfig, ctx: RunContext, stager: Stager) -> FileReport:
+    """Stage one file's pages and its `archive` row; damage and failures are in the report."""
+    report = FileReport(location)
+    progress.current().file_started(report)
     started = time.monotonic()
     try:
         with progress.heartbeat(progress.beat_path(ctx.staging_dir, index), location, report):
@@ -172,14 +190,7 @@ def backfill_file(location: str, index: int, config: BackfillConfig, ctx: RunCon
         report.status, report.error = "damaged", report.scan.damage
     report.seconds = time.monotonic() - started
     stager.add("fetches", _archive_row(ctx, report))
-    stager.close()
-    name = f"{ctx.run_id}-{index:05d}"
-    with grouping_turn(config.data_dir):  # the file's articles join stories, as a run's do
-        group_staged(folder, config.data_dir)
-        commit_sketches(folder, config.data_dir, name)
-        publish(folder, config.data_dir, ctx.day, name)
-    log.info("%s: %s, %d records, %d kept, %d new", location, report.status, report.scan.records,
-             report.scan.kept, report.new)
+    crash_point("archive-file-read")  # staged, not yet published (in a group: before the next file)
     return report
 
 

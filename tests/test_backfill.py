@@ -84,3 +84,28 @@ def test_all_hosts_and_local_files(pages, tmp_path, monkeypatch, prefect_harness
     assert files[0].status == "loaded" and files[0].scan.kept == 12 and files[0].scan.other_hosts == 0
     sources = dict(query(tmp_path, "select source_id, country from sources"))
     assert "example.net" in sources and sources["example.net"] is None  # a new domain: country unknown
+
+
+def test_small_local_files_are_read_as_one_group_each_recorded_apart(pages, tmp_path, monkeypatch,
+                                                                      prefect_harness) -> None:
+    """A folder of small WARCs (newsflow's own data/raw holds one per source and run) is read by one
+    task and published once; each file still has its own archive row, damage and resumption."""
+    for n in range(4):
+        write_warc(tmp_path / "in" / f"{n}.warc.gz", pages[n * 6:(n + 1) * 6], others=1, extras=False)
+    broken = tmp_path / "in" / "2.warc.gz"
+    broken.write_bytes(broken.read_bytes()[: broken.stat().st_size // 2])
+    (tmp_path / "sources.toml").write_text(hosts_toml(pages))
+    summary, files = run(tmp_path, monkeypatch, "http://127.0.0.1:9/", paths=[str(tmp_path / "in")])
+    by_name = {Path(f.location).name: f for f in files}
+    assert sorted(by_name) == ["0.warc.gz", "1.warc.gz", "2.warc.gz", "3.warc.gz"]
+    assert [by_name[n].status for n in sorted(by_name)] == ["loaded", "loaded", "damaged", "loaded"]
+    assert 0 < by_name["2.warc.gz"].scan.kept < 6 and by_name["3.warc.gz"].scan.kept == 6
+    assert query(tmp_path, "select count(*) from fetches where kind = 'archive'") == [(4,)]
+    assert len(list((tmp_path / "data" / "lake" / "articles").rglob("*.parquet"))) == 1  # one publish
+    articles = query(tmp_path, "select count(*), count(distinct url) from articles")[0]
+    assert articles[0] == articles[1] == summary.total("new") > 0
+    summary2, files2 = run(tmp_path, monkeypatch, "http://127.0.0.1:9/", paths=[str(tmp_path / "in")])
+    # files read whole are not read again; the damaged one is (it may have been repaired), adding nothing
+    assert [(Path(f.location).name, f.status) for f in files2] == [("2.warc.gz", "damaged")]
+    assert summary2.total("new") == 0
+    assert query(tmp_path, "select count(*) from articles") == [(articles[0],)]

@@ -1,4 +1,5 @@
-"""SIGKILL in the middle of a WARC file, then a rerun: the warehouse equals an uninterrupted backfill's."""
+"""SIGKILL in the middle of a WARC file, then a rerun: the warehouse equals an uninterrupted backfill's
+(files served as a CC-NEWS month, one task each; and the same files read from a folder, one group)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def tree(corpus_dir: Path, tmp_path_factory):
         yield base, root
 
 
-def backfill(base: str, root: Path, data: Path, api_url: str, crash_at: str | None = None) -> tuple[int, str]:
+def backfill(base: str, root: Path, data: Path, api_url: str, crash_at: str | None = None,
+             local: bool = False) -> tuple[int, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": api_url, "NEWSFLOW_CCNEWS_BASE": base,
            "NEWSFLOW_EXTRACT_WORKERS": "2"}
     env.pop("NEWSFLOW_CRASH_AT", None)
@@ -41,7 +43,8 @@ def backfill(base: str, root: Path, data: Path, api_url: str, crash_at: str | No
         env["NEWSFLOW_CRASH_AT"] = crash_at
     log = root / f"run-{time.monotonic_ns()}.log"
     with log.open("w") as out:
-        code = subprocess.run([sys.executable, "-m", "flows.cli", "backfill", "--cc-news", "2024-02", "--sources",
+        where = [str(root / "tree")] if local else ["--cc-news", "2024-02"]
+        code = subprocess.run([sys.executable, "-m", "flows.cli", "backfill", *where, "--sources",
                                str(root / "sources.toml"), "--data-dir", str(data)],
                               env=env, stdout=out, stderr=subprocess.STDOUT, timeout=300).returncode
     return code, log.read_text()
@@ -52,21 +55,26 @@ def snapshot(data: Path) -> list[tuple]:
         return con.execute(SNAPSHOT).fetchall()
 
 
-def test_kill_mid_file_then_rerun_equals_uninterrupted(tree, prefect_harness, tmp_path) -> None:
+# A CC-NEWS month is read one file per task: killed at its first page. A folder of small files is
+# read as one group: killed after its first file is staged, before the group is published.
+@pytest.mark.parametrize(("local", "crash_at"), [(False, "fetch"), (True, "archive-file-read")],
+                         ids=["cc-news", "local-group"])
+def test_kill_mid_file_then_rerun_equals_uninterrupted(tree, prefect_harness, tmp_path, local: bool,
+                                                       crash_at: str) -> None:
     from prefect.settings import get_current_settings
 
     api_url = str(get_current_settings().api.url)
     base, root = tree
-    code, out = backfill(base, root, tmp_path / "ref", api_url)
+    code, out = backfill(base, root, tmp_path / "ref", api_url, local=local)
     assert code == 0, out
     reference = snapshot(tmp_path / "ref")
     assert len(reference) >= 15
-    code, out = backfill(base, root, tmp_path / "data", api_url, crash_at="fetch")
+    code, out = backfill(base, root, tmp_path / "data", api_url, crash_at=crash_at, local=local)
     assert code == -9, out
     assert not (tmp_path / "data" / "warehouse.duckdb").exists() or snapshot(tmp_path / "data") == []
-    code, out = backfill(base, root, tmp_path / "data", api_url)
+    code, out = backfill(base, root, tmp_path / "data", api_url, local=local)
     assert code == 0, out
     assert snapshot(tmp_path / "data") == reference
-    code, out = backfill(base, root, tmp_path / "data", api_url)
+    code, out = backfill(base, root, tmp_path / "data", api_url, local=local)
     assert code == 0 and "0 files" in out, out
     assert snapshot(tmp_path / "data") == reference

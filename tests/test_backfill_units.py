@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.discover.archives import ArchiveSpecError, months
+from tasks.discover.archives import ArchiveSpecError, in_groups, months
 from tasks.discover.hosts import HostMatcher
 from tasks.discover.sources import SourcesError, load_sources, source_hosts
 from tasks.models import Page
@@ -55,6 +55,21 @@ def test_bad_hosts_are_refused(tmp_path: Path, bad: str) -> None:
     path.write_text(TOML.replace('hosts = ["dw.com"]', f"hosts = {bad}"))
     with pytest.raises(SourcesError, match="hosts"):
         load_sources(path)
+
+
+def test_small_local_files_share_groups_and_large_files_and_urls_go_alone(tmp_path: Path) -> None:
+    def file(name: str, size: int) -> str:
+        (tmp_path / name).write_bytes(b"x" * size)
+        return str(tmp_path / name)
+
+    a, b, c, big, d, e, f = (file(n, s) for n, s in
+                             (("a", 300), ("b", 300), ("c", 300), ("big", 1000), ("d", 10), ("e", 10), ("f", 10)))
+    url = "https://data.example.org/x.warc.gz"
+    # a+b fit in 700 bytes, c would not; the big file and the URL are alone; the cap ends d+e
+    assert in_groups([a, b, c, big, url, d, e, f], most_bytes=700, most_files=2) \
+        == [[a, b], [c], [big], [url], [d, e], [f]]
+    assert in_groups([str(tmp_path / "gone"), a], most_bytes=700) == [[str(tmp_path / "gone")], [a]]
+    assert in_groups([]) == []
 
 
 def test_month_ranges() -> None:
