@@ -14,6 +14,7 @@ from flows.cli import (
     EXIT_OK,
     UserError,
     add_verbose,
+    api_ahead,
     check_data_dir,
     prefect_env,
     settings_from,
@@ -27,6 +28,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     if not args.cc_news and not args.archives:
         raise UserError("give --cc-news YYYY-MM[..YYYY-MM] or WARC files, directories or URLs")
+    api_ahead(args)
     settings = settings_from(args)
     check_data_dir(settings.data_dir)
     try:

@@ -32,7 +32,7 @@ def run_api(db_templates: Path | None = None) -> Iterator[Callable[[], object]]:
     A configured API (PREFECT_API_URL, a profile, a dashboard) is used as it is. A new Prefect
     home's database is copied from the migrated template in `db_templates` when there is one.
     """
-    early = _start_early(db_templates)
+    early = _adopt(db_templates)
     try:
         import prefect.context
         from prefect.settings import get_current_settings
@@ -93,11 +93,46 @@ def _without_heartbeats() -> Iterator[None]:
         yield
 
 
-def _start_early(db_templates: Path | None) -> tuple[subprocess.Popen[bytes], int, Path] | None:
+Early = tuple[subprocess.Popen[bytes], int, Path]  # the gated API, its port, its log file (in its Prefect home)
+_ahead: tuple[Early, Path | None] | None = None  # started by start_ahead, with its templates' folder
+
+
+def start_ahead(env: dict[str, str], db_templates: Path | None) -> None:
+    """Start the gated API now with this environment, for the next run_api to adopt."""
+    global _ahead
+    cancel_ahead()
+    try:
+        early = _start_early(db_templates, env)
+    except OSError:  # e.g. the data directory is a file: the command's own checks say what is wrong
+        return
+    _ahead = (early, db_templates) if early is not None else None
+
+
+def cancel_ahead() -> None:
+    """Kill an API started ahead that no run adopted (it has not touched any database)."""
+    global _ahead
+    if _ahead is not None:
+        prefect_server.cancel(_ahead[0][0])
+        _ahead = None
+
+
+def _adopt(db_templates: Path | None) -> Early | None:
+    """The API started ahead when it was started for these templates, else a new gated one."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is not None and ahead[1] == db_templates:
+        return ahead[0]
+    if ahead is not None:
+        prefect_server.cancel(ahead[0][0])
+    return _start_early(db_templates)
+
+
+def _start_early(db_templates: Path | None, env: dict[str, str] | None = None) -> Early | None:
     """A gated API started before Prefect is imported, unless the environment already names an API."""
-    home = os.environ.get("PREFECT_HOME")  # (`newsflow` sets it for the data directory)
-    if not home or os.environ.get("PREFECT_API_URL") or dashboard.active_api_url(Path(home).expanduser()):
+    env = dict(os.environ) if env is None else env
+    home = env.get("PREFECT_HOME")  # (`newsflow` sets it for the data directory)
+    if not home or env.get("PREFECT_API_URL") or dashboard.active_api_url(Path(home).expanduser()):
         return None  # (an API named some other way, in a profile by hand, is found later and costs a kill)
     log_file = Path(home).expanduser().resolve() / "run-api.log"
     port = prefect_server.free_port()
-    return prefect_server.start_api(port, dict(os.environ), log_file, db_templates, gated=True), port, log_file
+    return prefect_server.start_api(port, env, log_file, db_templates, gated=True), port, log_file

@@ -71,6 +71,50 @@ def test_an_api_cancelled_while_still_importing_stops_at_once(tmp_path: Path) ->
     assert not list(home.glob("prefect.db*"))
 
 
+AHEAD = """
+import os, sys
+from flows import prefect_server, run_api
+starts = []
+real = prefect_server.start_api
+prefect_server.start_api = lambda *a, **k: starts.append(a[2]) or real(*a, **k)
+run_api.start_ahead({**os.environ, "PREFECT_HOME": sys.argv[1]}, None)
+with run_api.run_api() as ready:
+    print("api", ready() >= 0, "homes", [str(p.parent) for p in starts], flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("guessed_right", [True, False])
+def test_the_api_started_ahead_is_adopted_or_killed_when_its_home_is_not_the_runs(tmp_path: Path,
+                                                                                 guessed_right: bool) -> None:
+    home, other = tmp_path / "home", tmp_path / "other"
+    full = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    full.update(PYTHONPATH=str(ROOT), PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    ahead = home if guessed_right else other
+    done = subprocess.run([sys.executable, "-c", AHEAD, str(ahead)], env=full, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("api "))
+    # one API when the guess was right; otherwise a second, in the run's home, and the first never
+    # opened a database in the home it was given
+    assert line == f"api True homes {[str(home)] if guessed_right else [str(other), str(home)]}"
+    assert (home / "prefect.db").exists() and not list(other.glob("prefect.db*"))
+    assert not api_processes(home) and not api_processes(other)
+
+
+@pytest.mark.slow
+def test_a_command_stopped_by_a_bad_setting_leaves_no_api_behind(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSFLOW_"))}
+    full.update(PYTHONPATH=str(ROOT), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", "--data-dir", str(data), "--sources",
+                           str(tmp_path / "missing.toml")], env=full, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "missing.toml" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not api_processes((data / ".prefect").resolve())
+    assert not list((data / ".prefect").glob("prefect.db*"))
+
+
 def test_a_running_dashboard_means_no_early_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
