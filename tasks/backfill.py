@@ -94,12 +94,12 @@ class Router:
     """The PageSink of a file with pages of several sources: one sink per source, one stager, one seen set."""
 
     def __init__(self, config: BackfillConfig, stager: Stager, ctx: RunContext, replay: Replay,
-                 report: FileReport) -> None:
+                 report: FileReport, seen: set[str]) -> None:
         self.config, self.stager, self.ctx, self.replay, self.file = config, stager, ctx, replay, report
         self.by_id = {s.id: s for s in config.sources}
         self.matcher = HostMatcher(list(config.sources))
         self.sinks: dict[str, PageSink] = {}
-        self.seen: set[str] = set()
+        self.seen = seen  # articles staged from this file and the files before it in its group
         self.report = SourceReport("archive")  # process_all counts fetched pages here
 
     def wanted(self, host: str | None) -> bool:
@@ -163,7 +163,8 @@ def backfill_files(locations: list[str], index: int, config: BackfillConfig, ctx
     their `archive` fetches rows: a group is loaded whole or, after a crash, read again whole."""
     folder = ctx.staging_dir / f"file-{index:05d}"
     stager = Stager(folder, "pages")
-    reports = [_one_file(location, index, config, ctx, stager) for location in locations]
+    seen: set[str] = set()  # the same article twice in a group is staged once, as in one file
+    reports = [_one_file(location, index, config, ctx, stager, seen) for location in locations]
     stager.close()
     name = f"{ctx.run_id}-{index:05d}"
     with grouping_turn(config.data_dir):  # the files' articles join stories, as a run's do
@@ -176,14 +177,15 @@ def backfill_files(locations: list[str], index: int, config: BackfillConfig, ctx
     return reports
 
 
-def _one_file(location: str, index: int, config: BackfillConfig, ctx: RunContext, stager: Stager) -> FileReport:
+def _one_file(location: str, index: int, config: BackfillConfig, ctx: RunContext, stager: Stager,
+              seen: set[str]) -> FileReport:
     """Stage one file's pages and its `archive` row; damage and failures are in the report."""
     report = FileReport(location)
     progress.current().file_started(report)
     started = time.monotonic()
     try:
         with progress.heartbeat(progress.beat_path(ctx.staging_dir, index), location, report):
-            _read_file(location, config, ctx, stager, report)
+            _read_file(location, config, ctx, stager, report, seen)
     except StreamError as exc:
         report.status, report.error = "failed", str(exc)
     if report.scan.damage and report.status != "failed":
@@ -195,14 +197,14 @@ def _one_file(location: str, index: int, config: BackfillConfig, ctx: RunContext
 
 
 def _read_file(location: str, config: BackfillConfig, ctx: RunContext, stager: Stager,
-               report: FileReport) -> None:
+               report: FileReport, seen: set[str]) -> None:
     session = archive_session(config.user_agent)
     try:
         with open_archive(location, session, config.timeout) as stream:
             holder: dict[str, Router] = {}
             records = with_metadata(scan_warc(stream, lambda h: holder["r"].wanted(h), report.scan))
             replay = Replay(records)
-            router = holder["r"] = Router(config, stager, ctx, replay, report)
+            router = holder["r"] = Router(config, stager, ctx, replay, report, seen)
             process_all(router.fresh(replay), shared_pool(config.extract_workers), router,  # type: ignore[arg-type]
                         None, language_of=router.language)
     finally:

@@ -92,15 +92,17 @@ def test_small_local_files_are_read_as_one_group_each_recorded_apart(pages, tmp_
     task and published once; each file still has its own archive row, damage and resumption."""
     for n in range(4):
         write_warc(tmp_path / "in" / f"{n}.warc.gz", pages[n * 6:(n + 1) * 6], others=1, extras=False)
+    write_warc(tmp_path / "in" / "4.warc.gz", pages[:2], extras=False)  # crawled again: loads once
     broken = tmp_path / "in" / "2.warc.gz"
     broken.write_bytes(broken.read_bytes()[: broken.stat().st_size // 2])
     (tmp_path / "sources.toml").write_text(hosts_toml(pages))
     summary, files = run(tmp_path, monkeypatch, "http://127.0.0.1:9/", paths=[str(tmp_path / "in")])
     by_name = {Path(f.location).name: f for f in files}
-    assert sorted(by_name) == ["0.warc.gz", "1.warc.gz", "2.warc.gz", "3.warc.gz"]
-    assert [by_name[n].status for n in sorted(by_name)] == ["loaded", "loaded", "damaged", "loaded"]
+    assert sorted(by_name) == ["0.warc.gz", "1.warc.gz", "2.warc.gz", "3.warc.gz", "4.warc.gz"]
+    assert [by_name[n].status for n in sorted(by_name)] == ["loaded", "loaded", "damaged", "loaded", "loaded"]
     assert 0 < by_name["2.warc.gz"].scan.kept < 6 and by_name["3.warc.gz"].scan.kept == 6
-    assert query(tmp_path, "select count(*) from fetches where kind = 'archive'") == [(4,)]
+    assert by_name["4.warc.gz"].new == 0  # its two pages were staged from 0.warc.gz already
+    assert query(tmp_path, "select count(*) from fetches where kind = 'archive'") == [(5,)]
     assert len(list((tmp_path / "data" / "lake" / "articles").rglob("*.parquet"))) == 1  # one publish
     articles = query(tmp_path, "select count(*), count(distinct url) from articles")[0]
     assert articles[0] == articles[1] == summary.total("new") > 0
