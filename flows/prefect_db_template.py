@@ -115,6 +115,18 @@ def has_automations(connection_url: str | None) -> bool:
         return True
 
 
+def at_revision(connection_url: str | None, head: str) -> bool:
+    """Whether the SQLite database of this URL exists at migration revision `head`: nothing to migrate."""
+    db = sqlite_path(connection_url)
+    if db is None or not db.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as con:
+            return con.execute("select version_num from alembic_version").fetchall() == [(head,)]
+    except sqlite3.Error:  # no such table (a part-made database) or not readable: let Prefect migrate
+        return False
+
+
 def usable(path: Path, head: str) -> bool:
     """True when path is an intact SQLite database at revision `head` holding no flow run."""
     try:

@@ -205,6 +205,30 @@ def test_block_registration_is_left_out_only_for_a_database_that_was_ready(tmp_p
     assert out.stdout.split() == ["False", "False", "False"]
 
 
+def test_migrations_are_left_out_only_for_a_database_at_the_installed_head(tmp_path: Path) -> None:
+    import sqlite3
+
+    from flows.prefect_db_template import at_revision
+
+    db = tmp_path / "prefect.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    assert not at_revision(url, "abc123")  # to be created: Prefect migrates it
+    with sqlite3.connect(db) as con:
+        con.execute("create table flow_run (id text)")  # part-made: no revision recorded
+    assert not at_revision(url, "abc123")
+    with sqlite3.connect(db) as con:
+        con.execute("create table alembic_version (version_num text)")
+        con.execute("insert into alembic_version values ('abc123')")
+    assert at_revision(url, "abc123")
+    assert not at_revision(url, "def456")  # an older schema, or a newer Prefect: migrate
+    assert not at_revision("postgresql+asyncpg://db/prefect", "abc123")  # not ours to judge
+    code = ("from flows.prefect_server import _leave_out, MIGRATIONS_OFF as M; import prefect.settings as s; "
+            "_leave_out(M); print(bool(s.PREFECT_API_DATABASE_MIGRATE_ON_START))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.split() == ["False"]
+
+
 def test_automation_services_are_left_out_only_for_a_database_without_automations(tmp_path: Path) -> None:
     import sqlite3
 
