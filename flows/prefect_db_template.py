@@ -109,7 +109,7 @@ def has_automations(connection_url: str | None) -> bool:
     if not _exists(db):
         return False
     try:
-        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as con:
+        with _read_only(db) as con:
             return con.execute("select exists(select 1 from automation)").fetchone() != (0,)
     except sqlite3.Error:  # no such table yet (a part-made database), or not readable: assume some
         return True
@@ -121,8 +121,8 @@ def at_revision(connection_url: str | None, head: str) -> bool:
     if db is None or not db.exists():
         return False
     try:
-        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as con:
-            return con.execute("select version_num from alembic_version").fetchall() == [(head,)]
+        with _read_only(db) as con:
+            return _revisions(con) == [head]
     except sqlite3.Error:  # no such table (a part-made database) or not readable: let Prefect migrate
         return False
 
@@ -130,14 +130,23 @@ def at_revision(connection_url: str | None, head: str) -> bool:
 def usable(path: Path, head: str) -> bool:
     """True when path is an intact SQLite database at revision `head` holding no flow run."""
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as con:
+        with _read_only(path) as con:
             if con.execute("pragma quick_check").fetchone() != ("ok",):
                 return False
-            revisions = con.execute("select version_num from alembic_version").fetchall()
+            revisions = _revisions(con)
             runs = con.execute("select count(*) from flow_run").fetchone()
     except sqlite3.Error:
         return False
-    return revisions == [(head,)] and runs == (0,)
+    return revisions == [head] and runs == (0,)
+
+
+def _read_only(path: Path, timeout: float = 5) -> closing[sqlite3.Connection]:
+    return closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout))
+
+
+def _revisions(con: sqlite3.Connection) -> list[str]:
+    """The migration revisions a Prefect database records (one, once migrated)."""
+    return [str(row[0]) for row in con.execute("select version_num from alembic_version")]
 
 
 def seed(db: Path, template: Path, head: str) -> bool:
@@ -190,8 +199,7 @@ def save(db: Path, template: Path, head: str) -> bool:
     try:
         template.parent.mkdir(parents=True, exist_ok=True)
         tmp.unlink(missing_ok=True)
-        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)) as src, \
-                closing(sqlite3.connect(tmp)) as dst:
+        with _read_only(db, timeout=10) as src, closing(sqlite3.connect(tmp)) as dst:
             src.backup(dst)  # a consistent snapshot, the write-ahead log included
             dst.execute("pragma journal_mode = delete")  # one self-contained file
         if not usable(tmp, head):
@@ -238,8 +246,8 @@ def seed_for_server(folder: Path, connection_url: str | None, prefect_version: s
     if len(found) != 1:
         return False
     try:
-        with closing(sqlite3.connect(f"file:{found[0]}?mode=ro", uri=True, timeout=5)) as con:
-            head = str(con.execute("select version_num from alembic_version").fetchone()[0])
-    except (sqlite3.Error, TypeError):
+        with _read_only(found[0]) as con:
+            head = _revisions(con)[0]
+    except (sqlite3.Error, IndexError):
         return False
     return template_path(folder, prefect_version, head) == found[0] and seed(db, found[0], head)
