@@ -23,7 +23,7 @@ from tasks.health import Deferral, StatusChange
 from tasks.models import Link
 from tasks.process import prestart, shared_pool, shutdown_pools
 from tasks.store.lake import Stager, publish, remove_leftovers
-from tasks.store.load import load_lake
+from tasks.store.load import load_lake, nothing_to_load
 from tasks.stories.stage import commit_sketches, group_staged
 from warehouse.db import WarehouseLocked, feed_validators, known_keys
 from warehouse.load import LoadReport
@@ -91,9 +91,14 @@ def new_run(data_dir: Path) -> RunContext:
 
 
 def catch_up(config: RunConfig) -> LoadReport | None:
-    """Clear what a dead run left half-written, then load lake files an earlier run could not load."""
+    """Clear what a dead run left half-written, then load lake files an earlier run could not load.
+
+    None when nothing was waiting (the warehouse is not opened) or the warehouse was locked.
+    """
     if removed := remove_leftovers(config.data_dir):
         log.warning("removed %d leftovers of an interrupted run (never published, fetched again now)", removed)
+    if nothing_to_load(config.data_dir, config.warehouse):
+        return None
     try:
         return load_lake(config.data_dir, config.warehouse, wait=config.lock_wait)
     except WarehouseLocked as exc:

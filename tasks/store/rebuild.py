@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tasks.harvest import PageSink, RunContext, SourceReport, process_all, raw_pages
 from tasks.process import shared_pool
+from tasks.store import loaded
 from tasks.store.lake import Stager, publish
 from tasks.store.load import load_lake
 from warehouse.db import connect
@@ -34,6 +35,7 @@ def rebuild_warehouse(data_dir: Path, db_path: Path, *, wait: float = 10.0) -> L
             con.execute("checkpoint")
     os.replace(new, db_path)
     replace_index(new, db_path)  # the search index built beside the new file goes with it
+    loaded.move(new, db_path)  # a rename keeps what the note records of the file
     return report
 
 
