@@ -16,10 +16,11 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+import warehouse
 from tasks.store.user_cache import write_atomic
 
 SCHEMA_FILES = ("schema/*.sql", "views/*.sql", "data/*.csv")  # what warehouse.db applies on every load
-WAREHOUSE_CODE = Path(__file__).resolve().parents[2] / "warehouse"
+WAREHOUSE_CODE = Path(warehouse.__file__).parent
 
 
 def note_path(db_path: Path) -> Path:
