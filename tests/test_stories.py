@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -184,3 +186,34 @@ def test_a_run_that_died_before_publishing_is_grouped_the_same_next_time(tmp_pat
     stage._WINDOWS.clear()
     run(data, "r3", "2026-11-03", [article_row("copy1", "daily", text(original), T0 + timedelta(hours=3))])
     assert stories_in_lake(data) == {"wire1": "wire1", "copy1": "wire1"}
+
+
+def test_grouping_and_a_rebuilt_window_never_load_pyarrow_dataset(tmp_path: Path) -> None:
+    # pyarrow.dataset is ~15 MB of libraries: a run's main process groups stories with plain Parquet reads.
+    script = f"""
+import shutil, sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from tasks.store.lake import Stager, publish
+from tasks.stories import stage
+data, t0 = Path({str(tmp_path)!r}), datetime(2026, 11, 2, 9, tzinfo=UTC)
+body = " ".join(f"word{{i}} filler{{i % 7}} text" for i in range(200))
+for n, run_id in enumerate(("r1", "r2")):
+    staging = data / "staging" / run_id
+    stager = Stager(staging, "pages")
+    stager.add("articles", {{"article_id": run_id, "source_id": "s", "run_id": run_id, "url": f"https://s.test/{{run_id}}",
+        "canonical_url": f"https://s.test/{{run_id}}", "title": "T", "text": body, "description": None,
+        "published_at": t0 + timedelta(hours=n), "authors": [], "agencies": [], "language": "en",
+        "word_count": 600, "content_hash": run_id, "fetched_at": t0 + timedelta(hours=n)}})
+    stager.close()
+    stage.group_staged(staging, data)
+    stage.commit_sketches(staging, data, run_id)
+    publish(staging, data, "2026-11-02", run_id)
+    if n == 0:
+        shutil.rmtree(data / "stories")  # the second run rebuilds its window from the lake
+        stage._WINDOWS.clear()
+print("pyarrow.dataset" in sys.modules, sorted(p.name for p in (data / "stories").rglob("*.parquet")))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[1]).stdout
+    assert out.strip() == "False ['rebuilt.parquet', 'run-r2.parquet']"

@@ -8,11 +8,12 @@ named after themselves, as the views already count them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from tasks.stories.side import side_dir, stamp_of, window_days, write_side
 from tasks.stories.sketch import dump, sketch
@@ -40,17 +41,16 @@ def rebuild_window(data_dir: Path, first: date, last: date) -> int:
     if not files:
         return 0
     seen: set[str] = set()
-    for batch in ds.dataset(files, format="parquet").to_batches(columns=columns):
-        for row in batch.to_pylist():
-            stamp = stamp_of(row["published_at"], row["fetched_at"])
-            if stamp is None or stamp.date() not in days or row["article_id"] in seen:
-                continue
-            seen.add(row["article_id"])
-            digest = sketch(row["text"])
-            if digest is not None:
-                rows.setdefault(stamp.date().isoformat(), []).append({
-                    "article_id": row["article_id"], "story_id": stories.get(row["article_id"], row["article_id"]),
-                    "stamp": stamp, "sketch": dump(digest)})
+    for row in _rows(files, columns):
+        stamp = stamp_of(row["published_at"], row["fetched_at"])
+        if stamp is None or stamp.date() not in days or row["article_id"] in seen:
+            continue
+        seen.add(row["article_id"])
+        digest = sketch(row["text"])
+        if digest is not None:
+            rows.setdefault(stamp.date().isoformat(), []).append({
+                "article_id": row["article_id"], "story_id": stories.get(row["article_id"], row["article_id"]),
+                "stamp": stamp, "sketch": dump(digest)})
     for day, day_rows in rows.items():
         write_side(side_dir(data_dir) / f"day={day}" / "rebuilt.parquet", day_rows)
     total = sum(len(r) for r in rows.values())
@@ -63,6 +63,14 @@ def _story_ids(data_dir: Path, since: date) -> dict[str, str]:
     files = _lake_days(data_dir, "article_stories", since)
     if not files:
         return {}
-    table = ds.dataset(files, format="parquet").to_table(columns=["article_id", "story_id"])
-    return dict(zip(table.column("article_id").to_pylist(), table.column("story_id").to_pylist(), strict=True))
+    return {row["article_id"]: row["story_id"] for row in _rows(files, ["article_id", "story_id"])}
+
+
+def _rows(files: list[Path], columns: list[str]) -> Iterator[dict[str, Any]]:
+    """The columns of every row of the files, batch by batch. Plain Parquet reads: pyarrow.dataset
+    would add ~15 MB of libraries to every run's main process, which imports this module."""
+    for path in files:
+        with pq.ParquetFile(path) as parquet:
+            for batch in parquet.iter_batches(columns=columns):
+                yield from batch.to_pylist()
 

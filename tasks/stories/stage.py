@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.store.lake import Stager
+from tasks.store.lake import Stager, read_parquet
 from tasks.stories.group import Member, StoryIndex
 from tasks.stories.rebuild import rebuild_window
 from tasks.stories.side import SIDE_SCHEMA, side_dir, stamp_of, window_days, write_side
@@ -142,7 +142,7 @@ def _staged_articles(staging_dir: Path) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for part in sorted(staging_dir.glob("articles--*.parquet")):
         columns = ["article_id", "text", "published_at", "fetched_at"]
-        for row in pq.read_table(part, columns=columns).to_pylist():
+        for row in read_parquet(part, columns).to_pylist():
             stamp = stamp_of(row["published_at"], row["fetched_at"])
             if stamp is not None and row["article_id"] not in seen:
                 seen[row["article_id"]] = {"article_id": row["article_id"], "text": row["text"], "stamp": stamp}
@@ -151,7 +151,7 @@ def _staged_articles(staging_dir: Path) -> list[dict[str, Any]]:
 
 def _members(path: Path) -> Iterable[Member]:
     """The side index rows of one file; files of another sketch format are ignored (rebuild them)."""
-    table = pq.read_table(path)
+    table = read_parquet(path)
     found = (table.schema.metadata or {}).get(b"sketch_format", b"").decode()
     if found != SKETCH_FORMAT:
         log.warning("ignoring %s: sketches in format %r, not %r", path, found, SKETCH_FORMAT)
@@ -175,7 +175,7 @@ def commit_sketches(staging_dir: Path, data_dir: Path, run_id: str) -> int:
     window = _PENDING.pop(staging_dir, None)
     if not staged.exists():
         return 0
-    rows = pq.read_table(staged).to_pylist()
+    rows = read_parquet(staged).to_pylist()
     by_day: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_day.setdefault(row["stamp"].date().isoformat(), []).append(row)
@@ -197,7 +197,7 @@ def _compact_day(folder: Path, run_id: str) -> None:
     parts = sorted(folder.glob("*.parquet"))
     if len(parts) <= MAX_FILES_PER_DAY:
         return
-    rows = [r for part in parts for r in pq.read_table(part).to_pylist()]
+    rows = [r for part in parts for r in read_parquet(part).to_pylist()]
     write_side(folder / f"merged-{run_id}.parquet", rows)
     for part in parts:
         part.unlink()
