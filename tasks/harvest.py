@@ -204,6 +204,8 @@ class PageSink:
             fetched_at=page.fetched_at,
         )
         self.stager.add("articles", article)
+        if result.sketch is not None:
+            self.stager.add("article_sketches", {"article_id": article_id, "sketch": result.sketch})
         country_rows, topic_rows = tag_rows(article_id, result)
         for row in country_rows:
             self.stager.add("article_countries", row)

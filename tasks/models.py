@@ -78,3 +78,6 @@ class Processed:
     topics: list[dict[str, Any]] = field(default_factory=list)
     skip_reason: str | None = None
     taggers: tuple[str, str] | None = None  # (countries, topics) tagger versions, once tagged
+    # The body's MinHash digest for story grouping (tasks/stories/sketch.digest_bytes), made in the
+    # worker so the run's main process does not sketch every article at its end; None: not made.
+    sketch: bytes | None = None

@@ -15,6 +15,7 @@ from typing import Any
 
 from tasks.extract.article import decode_html, extract_article
 from tasks.models import NotAnArticle, Processed
+from tasks.stories.sketch import digest_bytes
 from tasks.tag import countries, topics
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def process_page(body: bytes, content_type: str | None, url: str, language: str 
     except Exception as exc:  # a parser crash on one hostile page must not end the run
         log.warning("extraction failed for %s: %r", url, exc)
         return Processed(skip_reason=f"extraction error: {type(exc).__name__}: {exc}"[:300])
-    result = Processed(article=article.to_json())
+    result = Processed(article=article.to_json(), sketch=digest_bytes(article.text))
     try:
         result.countries, result.topics = tag_article(article.title, article.text, article.language)
         result.taggers = tagger_versions()

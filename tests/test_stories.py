@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from tasks.store.lake import Stager, publish
@@ -17,7 +18,7 @@ from tasks.store.load import load_lake
 from tasks.store.rebuild import rebuild_warehouse
 from tasks.stories import stage
 from tasks.stories.group import StoryIndex
-from tasks.stories.sketch import sketch
+from tasks.stories.sketch import digest_bytes, sketch, undump
 
 T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
 VOCAB = [f"w{i}" for i in range(3000)] + ["minister", "election", "parliament", "vote", "budget", "talks"]
@@ -217,3 +218,33 @@ print("pyarrow.dataset" in sys.modules, sorted(p.name for p in (data / "stories"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parents[1]).stdout
     assert out.strip() == "False ['rebuilt.parquet', 'run-r2.parquet']"
+
+
+def test_grouping_uses_the_sketch_a_worker_staged_and_makes_the_missing_ones(tmp_path: Path) -> None:
+    data, staging = tmp_path / "data", tmp_path / "data" / "staging" / "r1"
+    original = text(paragraphs(9))
+    stager = Stager(staging, "pages")
+    for article_id, body, when in (("first", original, T0), ("staged", text(paragraphs(10)), T0 + timedelta(hours=1)),
+                                   ("unsketched", original, T0 + timedelta(hours=2))):
+        stager.add("articles", article_row(article_id, "ap", body, when))
+    # The worker's sketch wins over the text: "staged" carries the first article's digest.
+    stager.add("article_sketches", {"article_id": "staged", "sketch": digest_bytes(original)})
+    stager.add("article_sketches", {"article_id": "first", "sketch": digest_bytes(original)})
+    stager.close()
+    stage.group_staged(staging, data)
+    stage.commit_sketches(staging, data, "r1")
+    publish(staging, data, "2026-11-02", "r1")
+    assert stories_in_lake(data) == {"first": "first", "staged": "first", "unsketched": "first"}
+    assert not (data / "lake" / "article_sketches").exists()  # staged for the run's end, never published
+
+
+def test_a_worker_hands_back_the_sketch_of_the_body_it_extracted() -> None:
+    from tasks.worker import WARM_UP_PAGE, process_page
+
+    result = process_page(WARM_UP_PAGE.encode(), "text/html; charset=utf-8", "https://news.example.org/a/1", None)
+    assert result.article is not None
+    assert result.sketch == digest_bytes(result.article["text"])
+    long_page = WARM_UP_PAGE.replace("</article>", "".join(f"<p>{p}</p>" for p in paragraphs(11)) + "</article>")
+    result = process_page(long_page.encode(), "text/html; charset=utf-8", "https://news.example.org/a/2", None)
+    assert result.sketch and undump(result.sketch) is not None
+    assert np.array_equal(undump(result.sketch), sketch(result.article["text"]))

@@ -59,6 +59,11 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
 }
 
+# Staged with a run's rows but never published: what the run's end needs and workers made already.
+STAGING_SCHEMAS: dict[str, pa.Schema] = {
+    "article_sketches": pa.schema([("article_id", pa.string()), ("sketch", pa.binary())]),
+}
+
 # article_countries.tagger and article_topics.tagger: the version of the tagger that wrote the row
 # ("countries/2"); null in files written before versions were recorded.
 TABLES = tuple(SCHEMAS)
@@ -89,11 +94,15 @@ def read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
         return parquet.read(columns=columns)
 
 
+def _schema(table: str) -> pa.Schema:
+    return SCHEMAS.get(table) or STAGING_SCHEMAS[table]
+
+
 class Stager:
     """Buffers one task's rows per table and spills them to staging Parquet files in bounded batches."""
 
     def __init__(self, staging_dir: Path, name: str, batch_rows: int = 500,
-                 tables: tuple[str, ...] = TABLES) -> None:
+                 tables: tuple[str, ...] = (*TABLES, *STAGING_SCHEMAS)) -> None:
         self.dir, self.name, self.batch_rows = staging_dir, name, batch_rows
         self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in tables}
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -114,8 +123,8 @@ class Stager:
         if table not in self._writers:
             self.dir.mkdir(parents=True, exist_ok=True)
             path = self.dir / f"{table}--{self.name}.parquet"
-            self._writers[table] = pq.ParquetWriter(path, SCHEMAS[table], compression="zstd")
-        self._writers[table].write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]))
+            self._writers[table] = pq.ParquetWriter(path, _schema(table), compression="zstd")
+        self._writers[table].write_table(pa.Table.from_pylist(rows, schema=_schema(table)))
         rows.clear()
 
     def close(self) -> None:

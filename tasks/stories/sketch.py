@@ -41,6 +41,17 @@ def dump(digest: np.ndarray) -> bytes:
     return digest.astype("<u4").tobytes()
 
 
+def digest_bytes(text: str | None) -> bytes:
+    """What an extraction worker hands back: dump(sketch(text)), or b"" when the body is too short."""
+    digest = sketch(text)
+    return b"" if digest is None else dump(digest)
+
+
+def undump(data: bytes) -> np.ndarray | None:
+    """digest_bytes back to a digest (None for b"")."""
+    return np.frombuffer(data, dtype="<u4").astype(np.uint32) if data else None
+
+
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two bodies' shingle sets: the share of equal MinHash values."""
     return float(np.count_nonzero(a == b)) / len(a)

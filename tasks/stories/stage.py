@@ -25,7 +25,7 @@ from tasks.store.lake import Stager, read_parquet
 from tasks.stories.group import Member, StoryIndex
 from tasks.stories.rebuild import rebuild_window
 from tasks.stories.side import SIDE_SCHEMA, side_dir, stamp_of, window_days, write_side
-from tasks.stories.sketch import NUM_PERM, SKETCH_FORMAT, dump, sketch
+from tasks.stories.sketch import NUM_PERM, SKETCH_FORMAT, dump, sketch, undump
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def group_staged(staging_dir: Path, data_dir: Path) -> int:
             stager.add("article_stories", {"article_id": known.article_id, "story_id": known.story_id,
                                            "matched_id": None, "similarity": None})
             continue
-        digest = sketch(a["text"])
+        digest = undump(a["sketch"]) if a["sketch"] is not None else sketch(a["text"])
         result = window.index.assign(a["article_id"], a["stamp"], digest)
         stager.add("article_stories", {"article_id": result.article_id, "story_id": result.story_id,
                                        "matched_id": result.matched_id, "similarity": result.similarity})
@@ -138,14 +138,23 @@ _PENDING: dict[Path, Window] = {}  # windows of runs that grouped but have not c
 
 
 def _staged_articles(staging_dir: Path) -> list[dict[str, Any]]:
-    """The run's staged articles (id, text, stamp), one per id, in (stamp, id) order."""
+    """The run's staged articles (id, stamp, and the workers' sketch, else the text to make one), one per
+    id, in (stamp, id) order."""
+    sketches: dict[str, bytes] = {}
+    for part in sorted(staging_dir.glob("article_sketches--*.parquet")):
+        sketches.update((row["article_id"], row["sketch"]) for row in read_parquet(part).to_pylist())
     seen: dict[str, dict[str, Any]] = {}
     for part in sorted(staging_dir.glob("articles--*.parquet")):
-        columns = ["article_id", "text", "published_at", "fetched_at"]
-        for row in read_parquet(part, columns).to_pylist():
+        rows = read_parquet(part, ["article_id", "published_at", "fetched_at"]).to_pylist()
+        texts: list[str | None] = [None] * len(rows)
+        if any(row["article_id"] not in sketches for row in rows):  # pages no worker sketched: read their text
+            texts = read_parquet(part, ["text"]).column("text").to_pylist()
+        for row, body in zip(rows, texts, strict=True):
             stamp = stamp_of(row["published_at"], row["fetched_at"])
             if stamp is not None and row["article_id"] not in seen:
-                seen[row["article_id"]] = {"article_id": row["article_id"], "text": row["text"], "stamp": stamp}
+                made = sketches.get(row["article_id"])
+                seen[row["article_id"]] = {"article_id": row["article_id"], "stamp": stamp, "sketch": made,
+                                           "text": None if made is not None else body}
     return sorted(seen.values(), key=lambda a: (a["stamp"], a["article_id"]))
 
 
