@@ -114,3 +114,13 @@ def test_no_combining_mark_lies_beyond_the_table_of_marks() -> None:
 
     beyond = (chr(c) for c in range(COMBINING_END, sys.maxunicode + 1))
     assert not any(unicodedata.combining(c) for c in beyond)
+
+
+def test_no_letter_or_digit_lies_beyond_the_table_of_letters() -> None:
+    """document_line reads letters and digits from a table that stops at ALNUM_END: true of this Python's Unicode."""
+    import sys
+
+    from warehouse.search_query import _NOT_WORD, ALNUM_END
+
+    beyond = "".join(chr(c) for c in range(ALNUM_END, sys.maxunicode + 1))
+    assert _NOT_WORD.sub("", beyond) == ""
