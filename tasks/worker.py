@@ -87,7 +87,11 @@ def process_page(body: bytes, content_type: str | None, url: str, language: str 
     except Exception as exc:  # a parser crash on one hostile page must not end the run
         log.warning("extraction failed for %s: %r", url, exc)
         return Processed(skip_reason=f"extraction error: {type(exc).__name__}: {exc}"[:300])
-    result = Processed(article=article.to_json(), sketch=digest_bytes(article.text))
+    result = Processed(article=article.to_json())
+    try:
+        result.sketch = digest_bytes(article.text)
+    except Exception as exc:  # left to the run's grouping step, which sketches what came without one
+        log.warning("sketching failed for %s: %r", url, exc)
     try:
         result.countries, result.topics = tag_article(article.title, article.text, article.language)
         result.taggers = tagger_versions()

@@ -248,3 +248,13 @@ def test_a_worker_hands_back_the_sketch_of_the_body_it_extracted() -> None:
     result = process_page(long_page.encode(), "text/html; charset=utf-8", "https://news.example.org/a/2", None)
     assert result.sketch and undump(result.sketch) is not None
     assert np.array_equal(undump(result.sketch), sketch(result.article["text"]))
+
+
+def test_a_sketch_that_fails_in_the_worker_keeps_the_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks import worker
+
+    def broken(text: str | None) -> bytes:
+        raise RuntimeError("hashing failed")
+    monkeypatch.setattr(worker, "digest_bytes", broken)
+    result = worker.process_page(worker.WARM_UP_PAGE.encode(), "text/html", "https://news.example.org/a/3", None)
+    assert result.article is not None and result.sketch is None and result.topics  # grouping sketches it later
