@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import resource
+import threading
 from pathlib import Path
 
 import duckdb
+import psutil
 import pytest
 
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
@@ -107,14 +110,45 @@ def hostile_run(corpus_dir: Path, prefect_harness, fast_fetch_env, tmp_path_fact
                         f'feeds = ["{s.url("/feed.xml")}"]\n' for k, s in robots.items())
         (root / "sources.toml").write_text(toml)
         rss_before = _reset_peak_rss()
-        summary = ingest(sources_file=str(root / "sources.toml"), data_dir=str(root / "data"))
+        with ChildPeak() as children:
+            summary = ingest(sources_file=str(root / "sources.toml"), data_dir=str(root / "data"))
         grown = None if rss_before is None else _status_kb("VmHWM") - rss_before
         served = site.article_urls()
     hostile.close()
     for server in robots.values():
         server.close()
     return {"data": root / "data", "summary": summary, "served": served, "hostile": hostile,
-            "robots": robots, "connects": CONNECTS[start:], "grown_kb": grown}
+            "robots": robots, "connects": CONNECTS[start:], "grown_kb": grown, "child_kb": children.kb}
+
+
+class ChildPeak:
+    """The largest peak RSS (VmHWM) of any descendant of this process while the block runs, read every 50 ms.
+
+    RUSAGE_CHILDREN would judge the hostile run on every child of the session's earlier tests too
+    (860-1,015 MB in full runs, against ~370 MB with the tests of one file).
+    """
+
+    def __init__(self) -> None:
+        self.kb, self._done = 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ChildPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while True:
+            for child in me.children(recursive=True):
+                with contextlib.suppress(OSError, ValueError, psutil.Error):
+                    status = Path(f"/proc/{child.pid}/status").read_text()
+                    self.kb = max(self.kb, int(status.split("VmHWM:")[1].split()[0]))
+            if self._done.wait(0.05):
+                return
 
 
 def _status_kb(field: str) -> int:
@@ -193,7 +227,7 @@ def test_only_loopback_was_ever_connected(hostile_run) -> None:
 def test_memory_stays_bounded(hostile_run) -> None:
     """Bombs, a 100,000-link feed and an 8 MB robots.txt add a bounded amount to the run's memory.
 
-    Measured: the run's process peaks ~180 MB above where it started (RSS), its largest child at ~400 MB.
+    Measured: the run's process peaks ~180 MB above where it started (RSS), its largest child at ~260 MB.
     """
     grown_kb = hostile_run["grown_kb"]
     if grown_kb is None:  # no peak reset here: the test process's whole life is bounded instead
@@ -201,5 +235,5 @@ def test_memory_stays_bounded(hostile_run) -> None:
         assert lifetime_kb < 1_000_000, f"peak RSS {lifetime_kb / 1024:.0f} MB"
     else:
         assert grown_kb < 500_000, f"the run's process grew by {grown_kb / 1024:.0f} MB at its peak"
-    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest worker or API so far
-    assert child_kb < 1_000_000, f"a child process peaked at {child_kb / 1024:.0f} MB"
+    child_kb = hostile_run["child_kb"]  # the largest worker, forkserver or API
+    assert 0 < child_kb < 1_000_000, f"a child process peaked at {child_kb / 1024:.0f} MB"
