@@ -144,9 +144,11 @@ class ChildPeak:
         me = psutil.Process()
         while True:
             for child in me.children(recursive=True):
-                with contextlib.suppress(OSError, ValueError, psutil.Error):
-                    status = Path(f"/proc/{child.pid}/status").read_text()
-                    self.kb = max(self.kb, int(status.split("VmHWM:")[1].split()[0]))
+                with contextlib.suppress(OSError, ValueError, IndexError, psutil.Error):
+                    status = Path(f"/proc/{child.pid}/status")
+                    kb = (int(status.read_text().split("VmHWM:")[1].split()[0]) if status.exists()
+                          else child.memory_info().rss // 1024)  # no /proc: the RSS when sampled
+                    self.kb = max(self.kb, kb)
             if self._done.wait(0.05):
                 return
 
