@@ -11,7 +11,6 @@ import random
 import resource
 import socket
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from hostile_server import (  # noqa: E402
     trickle,
     trickle_headers,
 )
+from peak_memory import Peak  # noqa: E402
 
 from tasks.fetch.client import Fetcher  # noqa: E402
 
@@ -45,26 +45,13 @@ GB = 2**30
 MB = 2**20
 
 
-class PeakRSS:
+class PeakRSS(Peak):
     """Samples this process's resident memory every 2 ms; reports the rise over the start."""
 
     def __init__(self) -> None:
-        self.process = psutil.Process()
-        self.base = self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.002):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def __enter__(self) -> PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        process = psutil.Process()
+        super().__init__(lambda: process.memory_info().rss, 0.002)
+        self.base = self.peak
 
     def report(self, case: str) -> float:
         """Print and return the rise in MB; also check the process-wide peak is under 1 GB."""

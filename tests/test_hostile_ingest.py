@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import resource
-import threading
 from pathlib import Path
 
 import duckdb
@@ -14,6 +13,7 @@ import pytest
 from benchmarks.newsite import NewsSite, load_pages, make_outlets
 from tests.hostile_payloads import deflate_bomb, gzip_bomb
 from tests.hostile_server import CONNECTS, HostileServer, garbage, redirect, reset, respond, stream, trickle
+from tests.peak_memory import Peak
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +110,7 @@ def hostile_run(corpus_dir: Path, prefect_harness, fast_fetch_env, tmp_path_fact
                         f'feeds = ["{s.url("/feed.xml")}"]\n' for k, s in robots.items())
         (root / "sources.toml").write_text(toml)
         rss_before = _reset_peak_rss()
-        with ChildPeak() as children:
+        with Peak(largest_child_kb, 0.05) as children:
             summary = ingest(sources_file=str(root / "sources.toml"), data_dir=str(root / "data"))
         grown = None if rss_before is None else _status_kb("VmHWM") - rss_before
         served = site.article_urls()
@@ -118,43 +118,24 @@ def hostile_run(corpus_dir: Path, prefect_harness, fast_fetch_env, tmp_path_fact
     for server in robots.values():
         server.close()
     return {"data": root / "data", "summary": summary, "served": served, "hostile": hostile,
-            "robots": robots, "connects": CONNECTS[start:], "grown_kb": grown, "child_kb": children.kb}
+            "robots": robots, "connects": CONNECTS[start:], "grown_kb": grown, "child_kb": children.peak}
 
 
-class ChildPeak:
-    """The largest peak RSS (VmHWM) of any descendant of this process while the block runs, read every 50 ms.
+def largest_child_kb() -> int:
+    """The largest peak RSS (VmHWM) among this process's descendants now; their RSS where there is no /proc.
 
-    RUSAGE_CHILDREN would judge the hostile run on every child of the session's earlier tests too
-    (860-1,015 MB in full runs, against ~370 MB with the tests of one file).
+    The hostile run is judged on its own children: RUSAGE_CHILDREN would count every child of the
+    session's earlier tests too (860-1,015 MB in full runs, against ~370 MB with the tests of one file).
     """
-
-    def __init__(self) -> None:
-        self.kb, self._done = 0, threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> ChildPeak:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        me = psutil.Process()
-        while True:
-            for child in me.children(recursive=True):
-                with contextlib.suppress(OSError, ValueError, IndexError, psutil.Error):
-                    status = Path(f"/proc/{child.pid}/status")
-                    kb = (int(status.read_text().split("VmHWM:")[1].split()[0]) if status.exists()
-                          else child.memory_info().rss // 1024)  # no /proc: the RSS when sampled
-                    self.kb = max(self.kb, kb)
-            if self._done.wait(0.05):
-                return
+    sizes = [0]
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(OSError, KeyError, psutil.Error):  # a child gone meanwhile
+            sizes.append(_status_kb("VmHWM", child.pid) if Path("/proc").exists() else child.memory_info().rss // 1024)
+    return max(sizes)
 
 
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def _status_kb(field: str, pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise KeyError(field)

@@ -8,13 +8,11 @@ named after themselves, as the views already count them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
+from tasks.store.lake import parquet_rows
 from tasks.stories.side import side_dir, stamp_of, window_days, write_side
 from tasks.stories.sketch import dump, sketch
 
@@ -41,7 +39,7 @@ def rebuild_window(data_dir: Path, first: date, last: date) -> int:
     if not files:
         return 0
     seen: set[str] = set()
-    for row in _rows(files, columns):
+    for row in parquet_rows(files, columns):
         stamp = stamp_of(row["published_at"], row["fetched_at"])
         if stamp is None or stamp.date() not in days or row["article_id"] in seen:
             continue
@@ -63,14 +61,4 @@ def _story_ids(data_dir: Path, since: date) -> dict[str, str]:
     files = _lake_days(data_dir, "article_stories", since)
     if not files:
         return {}
-    return {row["article_id"]: row["story_id"] for row in _rows(files, ["article_id", "story_id"])}
-
-
-def _rows(files: list[Path], columns: list[str]) -> Iterator[dict[str, Any]]:
-    """The columns of every row of the files, batch by batch. Plain Parquet reads: pyarrow.dataset
-    would add ~15 MB of libraries to every run's main process, which imports this module."""
-    for path in files:
-        with pq.ParquetFile(path) as parquet:
-            for batch in parquet.iter_batches(columns=columns):
-                yield from batch.to_pylist()
-
+    return {row["article_id"]: row["story_id"] for row in parquet_rows(files, ["article_id", "story_id"])}
